@@ -1,0 +1,36 @@
+package dev.actionstream.cli;
+
+import dev.actionstream.model.ManifestError;
+import picocli.CommandLine;
+
+/**
+ * Process exit codes, distinct per failure so that scripts and orchestrators can tell a bad model
+ * from a bad command line. Later stages add theirs here (bad topology, unreachable broker).
+ */
+public final class ExitCodes {
+  public static final int OK = 0;
+
+  /** Anything unexpected: a bug or an environment problem; the stack trace is printed. */
+  public static final int FAILURE = 1;
+
+  /** The manifest is invalid, or the ONNX model does not match it or cannot be loaded. */
+  public static final int BAD_MODEL = 2;
+
+  /** ONNX Runtime's output differs from the golden (PyTorch) output by more than the tolerance. */
+  public static final int PARITY_FAILED = 3;
+
+  /**
+   * Unknown option, missing parameter (sysexits EX_USAGE; picocli's default 2 means a bad model
+   * here).
+   */
+  public static final int USAGE = 64;
+
+  private ExitCodes() {}
+
+  /** Maps what parsing or a command threw to an exit code (picocli asks it for both). */
+  static final CommandLine.IExitCodeExceptionMapper MAPPER =
+      ex ->
+          ex instanceof CommandLine.ParameterException
+              ? USAGE
+              : ex instanceof ManifestError ? BAD_MODEL : FAILURE;
+}

@@ -1,0 +1,68 @@
+package dev.actionstream.cli;
+
+import ai.onnxruntime.OrtEnvironment;
+import dev.actionstream.model.ManifestError;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.HelpCommand;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** The {@code actionstream} command: one subcommand per tool. */
+@Command(
+    name = "actionstream",
+    mixinStandardHelpOptions = true,
+    versionProvider = Main.Version.class,
+    description = "Real-time video action recognition on Kafka Streams and ONNX Runtime.",
+    subcommands = {ValidateCommand.class, ModelBenchCommand.class, HelpCommand.class},
+    exitCodeListHeading = "%nExit codes:%n",
+    exitCodeList = {
+      "0:success",
+      "1:unexpected failure (stack trace printed)",
+      "2:bad model: invalid manifest, or the ONNX file does not match it",
+      "3:golden parity failed",
+      "64:usage error"
+    })
+public final class Main implements Runnable {
+
+  public static void main(String[] args) {
+    System.exit(commandLine().execute(args));
+  }
+
+  /** The configured command line; tests execute it in-process. */
+  static CommandLine commandLine() {
+    return new CommandLine(new Main())
+        .setExitCodeExceptionMapper(ExitCodes.MAPPER)
+        .setExecutionExceptionHandler(Main::report);
+  }
+
+  @Spec CommandSpec spec;
+
+  /** Without a subcommand: a usage error. */
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
+  }
+
+  /** A bad model is the user's to fix: print the field-naming message, not a stack trace. */
+  private static int report(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
+    if (ex instanceof ManifestError) {
+      cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
+    } else {
+      ex.printStackTrace(cmd.getErr());
+    }
+    return ExitCodes.MAPPER.getExitCode(ex);
+  }
+
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      String version = Main.class.getPackage().getImplementationVersion();
+      return new String[] {
+        "actionstream " + (version == null ? "(development build)" : version),
+        "ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion(),
+        "Java " + Runtime.version()
+      };
+    }
+  }
+}

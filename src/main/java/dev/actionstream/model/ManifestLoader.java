@@ -1,0 +1,196 @@
+package dev.actionstream.model;
+
+import static dev.actionstream.model.YamlFields.need;
+import static dev.actionstream.model.YamlFields.nonEmptyString;
+import static dev.actionstream.model.YamlFields.number;
+import static dev.actionstream.model.YamlFields.oneOf;
+import static dev.actionstream.model.YamlFields.optionalString;
+import static dev.actionstream.model.YamlFields.positiveInt;
+import static dev.actionstream.model.YamlFields.positiveNumber;
+import static dev.actionstream.model.YamlFields.repr;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.actionstream.model.ModelManifest.ChannelOrder;
+import dev.actionstream.model.ModelManifest.Clip;
+import dev.actionstream.model.ModelManifest.CropMode;
+import dev.actionstream.model.ModelManifest.Input;
+import dev.actionstream.model.ModelManifest.Layout;
+import dev.actionstream.model.ModelManifest.Modality;
+import dev.actionstream.model.ModelManifest.Output;
+import dev.actionstream.model.ModelManifest.OutputType;
+import dev.actionstream.model.ModelManifest.Pathway;
+import dev.actionstream.model.ModelManifest.Preprocessing;
+import dev.actionstream.model.ModelManifest.Resize;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Reads a model manifest (YAML) into a {@link ModelManifest}, refusing it with a {@link
+ * ManifestError} that names the first bad field.
+ *
+ * <p>The checks and their order mirror validate() in tools/modelkit/manifest.py, so a manifest the
+ * Python kit writes is one the engine reads, and both report the same field. Java adds two checks
+ * Python leaves to later: {@code output.classes} is a positive integer and the ONNX file exists.
+ */
+public final class ManifestLoader {
+
+  private ManifestLoader() {}
+
+  public static ModelManifest load(Path file) {
+    Path manifestFile = file.toAbsolutePath().normalize();
+    Path dir = manifestFile.getParent();
+    JsonNode m = YamlFields.readMapping(manifestFile, "manifest");
+
+    // Identity and files.
+    JsonNode format = need(m, "format", "");
+    if (!format.isTextual() || !format.asText().equals(ModelManifest.FORMAT)) {
+      throw new ManifestError(
+          "format", "expected '" + ModelManifest.FORMAT + "', got " + repr(format));
+    }
+    String name = nonEmptyString(m, "name", "");
+    String onnx = nonEmptyString(m, "onnx", "");
+    String labelsFile = nonEmptyString(m, "labels", "");
+
+    Clip clip = clip(need(m, "clip", ""));
+    List<Input> inputs = inputs(need(m, "inputs", ""), clip.frames());
+    Preprocessing preprocessing = preprocessing(need(m, "preprocessing", ""));
+    Modality modality = oneOf(m, "modality", "", Modality.class);
+    Output output = output(need(m, "output", ""));
+
+    Path labelsPath = dir.resolve(labelsFile).normalize();
+    List<String> labels = readLabels(labelsPath);
+    if (labels.size() != output.classes()) {
+      throw new ManifestError(
+          "labels",
+          labels.size() + " labels in " + labelsFile + " != output.classes " + output.classes());
+    }
+    Path onnxPath = dir.resolve(onnx).normalize();
+
+    return new ModelManifest(
+        manifestFile,
+        name,
+        optionalString(m, "family"),
+        optionalString(m, "description"),
+        onnxPath,
+        labelsPath,
+        labels,
+        clip,
+        inputs,
+        preprocessing,
+        modality,
+        output);
+  }
+
+  /** One label per non-blank line, as manifest.py's read_labels. */
+  public static List<String> readLabels(Path path) {
+    try {
+      return Files.readAllLines(path, StandardCharsets.UTF_8).stream()
+          .filter(line -> !line.isBlank())
+          .toList();
+    } catch (IOException e) {
+      throw new ManifestError("labels", "cannot read " + path + ": " + YamlFields.reason(e), e);
+    }
+  }
+
+  private static Clip clip(JsonNode clip) {
+    int t = positiveInt(clip, "frames", "clip.");
+    double tau = positiveNumber(clip, "sampling_rate", "clip.");
+    double fps = positiveNumber(clip, "reference_fps", "clip.");
+    double d = number(clip, "duration", "clip.");
+    double expected = ModelManifest.clipDuration(t, tau, fps);
+    // Python's math.isclose(d, expected, rel_tol=1e-4): the YAML keeps 6 decimals.
+    if (Math.abs(d - expected) > 1e-4 * Math.max(Math.abs(d), Math.abs(expected))) {
+      throw new ManifestError(
+          "clip.duration",
+          String.format(
+              "%s != frames*sampling_rate/reference_fps = %.6f",
+              repr(clip.get("duration")), expected));
+    }
+    return new Clip(t, tau, fps, d);
+  }
+
+  private static List<Input> inputs(JsonNode inputs, int clipFrames) {
+    if (!inputs.isArray() || inputs.isEmpty()) {
+      throw new ManifestError("inputs", "must be a non-empty list");
+    }
+    List<Input> out = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < inputs.size(); i++) {
+      JsonNode inp = inputs.get(i);
+      String w = "inputs[" + i + "].";
+      String name = nonEmptyString(inp, "name", w);
+      if (!names.add(name)) {
+        throw new ManifestError(w + "name", "duplicate input name '" + name + "'");
+      }
+      Layout layout = oneOf(inp, "layout", w, Layout.class);
+      Pathway pathway = oneOf(inp, "pathway", w, Pathway.class);
+      int frames = positiveInt(inp, "frames", w);
+      int alpha = 0;
+      if (pathway == Pathway.SLOW) {
+        alpha = positiveInt(inp, "alpha", w);
+        if (clipFrames / alpha < 1) {
+          throw new ManifestError(
+              w + "alpha", alpha + " leaves no slow frames from clip.frames " + clipFrames);
+        }
+        int slowFrames = ModelManifest.slowIndices(clipFrames, alpha).length;
+        if (frames != slowFrames) {
+          throw new ManifestError(
+              w + "frames", frames + " != clip.frames " + clipFrames + " // alpha " + alpha);
+        }
+      } else if (frames != clipFrames) {
+        throw new ManifestError(
+            w + "frames",
+            frames + " != clip.frames " + clipFrames + " for pathway " + pathway.spelling());
+      }
+      out.add(new Input(name, layout, frames, pathway, alpha));
+    }
+    return out;
+  }
+
+  private static Preprocessing preprocessing(JsonNode pre) {
+    String w = "preprocessing.";
+    int shortSide = positiveInt(pre, "short_side", w);
+    int crop = positiveInt(pre, "crop", w);
+    if (crop > shortSide) {
+      throw new ManifestError(w + "crop", crop + " > short_side " + shortSide);
+    }
+    Resize resize = oneOf(pre, "resize", w, Resize.class);
+    CropMode cropMode = oneOf(pre, "crop_mode", w, CropMode.class);
+    List<Double> mean = perChannel(pre, "mean");
+    List<Double> std = perChannel(pre, "std");
+    if (std.stream().anyMatch(s -> !(s > 0))) {
+      throw new ManifestError(w + "std", "values must be > 0");
+    }
+    double scale = positiveNumber(pre, "scale", w);
+    ChannelOrder channelOrder = oneOf(pre, "channel_order", w, ChannelOrder.class);
+    return new Preprocessing(resize, shortSide, crop, cropMode, scale, mean, std, channelOrder);
+  }
+
+  private static List<Double> perChannel(JsonNode pre, String key) {
+    JsonNode v = need(pre, key, "preprocessing.");
+    if (!v.isArray() || v.size() != ModelManifest.CHANNELS) {
+      throw new ManifestError("preprocessing." + key, "must list 3 values (one per channel)");
+    }
+    List<Double> values = new ArrayList<>();
+    for (JsonNode x : v) {
+      if (!x.isNumber()) {
+        throw new ManifestError("preprocessing." + key, "must be numbers, got " + repr(x));
+      }
+      values.add(x.doubleValue());
+    }
+    return values;
+  }
+
+  private static Output output(JsonNode out) {
+    String name = nonEmptyString(out, "name", "output.");
+    OutputType type = oneOf(out, "type", "output.", OutputType.class);
+    int classes = positiveInt(out, "classes", "output.");
+    return new Output(name, type, classes);
+  }
+}

@@ -1,0 +1,142 @@
+package dev.actionstream.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.actionstream.TestModels;
+import dev.actionstream.model.GoldenSet;
+import dev.actionstream.model.ModelManifest;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The CLI in-process: output and exit codes. */
+class MainTest {
+  private static ModelManifest model;
+
+  @TempDir Path tmp;
+
+  private final StringWriter out = new StringWriter();
+  private final StringWriter err = new StringWriter();
+
+  @BeforeAll
+  static void pickModel() {
+    model = TestModels.smallest();
+  }
+
+  private int run(String... args) {
+    CommandLine cmd = Main.commandLine();
+    cmd.setOut(new PrintWriter(out, true));
+    cmd.setErr(new PrintWriter(err, true));
+    return cmd.execute(args);
+  }
+
+  @Test
+  void validatePrintsSummaryAndExitsZero() {
+    int code = run("validate", model.file().toString());
+
+    assertEquals(ExitCodes.OK, code, err.toString());
+    String text = out.toString();
+    assertTrue(text.startsWith("model " + model.name() + " "), text);
+    assertTrue(
+        text.contains(model.output().classes() + " classes: " + model.labels().get(0)), text);
+    assertTrue(text.contains("clip      " + model.clip().frames() + " frames"), text);
+    assertTrue(text.endsWith("OK" + System.lineSeparator()), text);
+  }
+
+  @Test
+  void validateOfBadManifestExitsTwoWithTheFieldAndNoStackTrace() throws IOException {
+    Path copy = tmp.resolve("manifest.yaml");
+    String yaml = Files.readString(model.file());
+    Files.writeString(copy, yaml.replace("modality: rgb", "modality: flow"));
+
+    int code = run("validate", copy.toString());
+
+    assertEquals(ExitCodes.BAD_MODEL, code);
+    assertEquals("error: modality: 'flow' not one of ('rgb')", err.toString().strip());
+  }
+
+  @Test
+  void missingSubcommandExitsWithUsageCode() {
+    assertEquals(ExitCodes.USAGE, run());
+    assertTrue(err.toString().startsWith("Missing required subcommand"), err.toString());
+  }
+
+  @Test
+  void unknownOptionExitsWithUsageCode() {
+    assertEquals(ExitCodes.USAGE, run("validate", "--frobnicate", "x.yaml"));
+    assertTrue(err.toString().contains("Unknown option: '--frobnicate'"), err.toString());
+  }
+
+  @Test
+  void modelBenchChecksParityTimesRunsAndWritesJson() throws IOException {
+    Path json = tmp.resolve("bench.json");
+
+    int code =
+        run(
+            "model-bench",
+            model.file().toString(),
+            "--iterations",
+            "3",
+            "--warmup",
+            "1",
+            "--batch",
+            "2",
+            "--threads",
+            "1",
+            "--json",
+            json.toString());
+
+    assertEquals(ExitCodes.OK, code, err.toString());
+    assertTrue(out.toString().contains("golden parity: max |Δ|"), out.toString());
+    JsonNode report = new ObjectMapper().readTree(json.toFile());
+    assertEquals(model.name(), report.get("model").asText());
+    assertEquals(1, report.get("intraOpThreads").asInt());
+    assertTrue(report.get("parity").get("passed").asBoolean());
+    JsonNode bench = report.get("bench");
+    assertEquals(2, bench.get("batch").asInt());
+    assertEquals(3, bench.get("iterations").asInt());
+    assertTrue(bench.get("p50MsPerClip").asDouble() > 0);
+    assertTrue(bench.get("p95MsPerClip").asDouble() >= bench.get("p50MsPerClip").asDouble());
+    assertTrue(bench.get("clipsPerSecond").asDouble() > 0);
+  }
+
+  @Test
+  void modelBenchExitsThreeWhenGoldenParityFails() throws IOException {
+    Path dir = copyModelDir();
+    Path output = dir.resolve(GoldenSet.DIR).resolve("output.f32");
+    ByteBuffer scores = ByteBuffer.wrap(Files.readAllBytes(output)).order(ByteOrder.LITTLE_ENDIAN);
+    scores.putFloat(0, scores.getFloat(0) + 0.01f); // PyTorch "said" something else
+    Files.write(output, scores.array());
+
+    int code = run("model-bench", dir.resolve("manifest.yaml").toString(), "--iterations", "1");
+
+    assertEquals(ExitCodes.PARITY_FAILED, code, err.toString());
+    assertTrue(out.toString().contains(": FAILED"), out.toString());
+    assertFalse(out.toString().contains("ms per clip"), "no timing of a model that fails parity");
+  }
+
+  /** The small model's directory, copied whole (its manifest uses relative paths). */
+  private Path copyModelDir() throws IOException {
+    Path from = model.file().getParent().toRealPath();
+    Path to = tmp.resolve("model");
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path p : (Iterable<Path>) files::iterator) {
+        Files.copy(p, to.resolve(from.relativize(p).toString()));
+      }
+    }
+    return to;
+  }
+}

@@ -1,0 +1,143 @@
+"""Registry of the architectures the model kit builds, trains and exports.
+
+Each entry is an ArchSpec: how to build the torch module and the input contract that goes into
+its manifest (clip frames and sampling, inputs, preprocessing). Builders are imported lazily so
+that `import modelkit.archs` stays cheap.
+"""
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Dict, List, Optional, Sequence
+
+from ..manifest import single_input, slowfast_inputs
+
+KINETICS_MEAN = (0.45, 0.45, 0.45)
+KINETICS_STD = (0.225, 0.225, 0.225)
+IMAGENET_MEAN = (0.43216, 0.394666, 0.37645)  # torchvision video models (Kinetics-400 weights)
+IMAGENET_STD = (0.22803, 0.22145, 0.216989)
+
+
+@dataclass(frozen=True)
+class ArchSpec:
+    name: str
+    family: str
+    builder: str                      # "module:function", called as function(num_classes=...)
+    frames: int                       # T
+    sampling_rate: float              # tau at reference_fps
+    short_side: int
+    crop: int
+    inputs: List[Dict[str, Any]]
+    num_classes: int = 400
+    labels: str = "kinetics400"       # "kinetics400" or "demo"
+    reference_fps: float = 30.0
+    mean: Sequence[float] = KINETICS_MEAN
+    std: Sequence[float] = KINETICS_STD
+    output_name: str = "logits"
+    output_type: str = "logits"
+    description: str = ""
+    extra: Dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def input_names(self) -> List[str]:
+        return [i["name"] for i in self.inputs]
+
+    def build(self, num_classes: Optional[int] = None):
+        mod, fn = self.builder.split(":")
+        module = importlib.import_module(f"{__name__}.{mod}")
+        return getattr(module, fn)(num_classes=num_classes or self.num_classes)
+
+
+ARCHS: Dict[str, ArchSpec] = {}
+
+
+def register(spec: ArchSpec) -> ArchSpec:
+    if spec.name in ARCHS:
+        raise ValueError(f"architecture {spec.name!r} registered twice")
+    ARCHS[spec.name] = spec
+    return spec
+
+
+def get(name: str) -> ArchSpec:
+    try:
+        return ARCHS[name]
+    except KeyError:
+        raise KeyError(f"unknown architecture {name!r}; known: {', '.join(sorted(ARCHS))}") from None
+
+
+def build(name: str, num_classes: Optional[int] = None):
+    return get(name).build(num_classes)
+
+
+# ---- demo models, trained on the synthetic action data (modelkit.train) --------------------
+DEMO_CLASSES = 8
+register(ArchSpec(
+    name="demo_x3d", family="x3d", builder="tiny:tiny_x3d",
+    frames=8, sampling_rate=6, short_side=64, crop=64,
+    inputs=[single_input("input", 8)], num_classes=DEMO_CLASSES, labels="demo",
+    description="Tiny X3D-style network (channel-wise 3D convs, squeeze-excitation, swish) "
+                "trained on ActionStream's synthetic actions"))
+register(ArchSpec(
+    name="demo_slowfast", family="slowfast", builder="tiny:tiny_slowfast",
+    frames=16, sampling_rate=3, short_side=64, crop=64,
+    inputs=slowfast_inputs(16, 4), num_classes=DEMO_CLASSES, labels="demo",
+    description="Tiny SlowFast-style network (slow and fast pathways, lateral fusion) "
+                "trained on ActionStream's synthetic actions"))
+
+
+# ---- Kinetics-400 models: PyTorchVideo X3D / SlowFast (checkpoint-compatible re-implementations) --
+# Clip and preprocessing values are the Torch Hub test transforms (REFERENCES.md §1.3). The
+# builders fix T and the head pool kernel for the train crop (160/160/224 for X3D, 224 for
+# SlowFast); at the larger test crop the pool leaves 2x2 positions that the head averages.
+# X3D's head ends in a softmax (PyTorchVideo create_x3d default) -> probabilities;
+# SlowFast's head has no activation -> logits.
+register(ArchSpec(
+    name="x3d_xs", family="x3d", builder="x3d:x3d_xs",
+    frames=4, sampling_rate=12, short_side=182, crop=182,
+    inputs=[single_input("input", 4)],
+    output_name="probabilities", output_type="probabilities",
+    description="X3D-XS (PyTorchVideo), Kinetics-400, 4x12, 182x182"))
+register(ArchSpec(
+    name="x3d_s", family="x3d", builder="x3d:x3d_s",
+    frames=13, sampling_rate=6, short_side=182, crop=182,
+    inputs=[single_input("input", 13)],
+    output_name="probabilities", output_type="probabilities",
+    description="X3D-S (PyTorchVideo), Kinetics-400, 13x6, 182x182"))
+register(ArchSpec(
+    name="x3d_m", family="x3d", builder="x3d:x3d_m",
+    frames=16, sampling_rate=5, short_side=256, crop=256,
+    inputs=[single_input("input", 16)],
+    output_name="probabilities", output_type="probabilities",
+    description="X3D-M (PyTorchVideo), Kinetics-400, 16x5, 256x256"))
+register(ArchSpec(
+    name="slowfast_r50", family="slowfast", builder="slowfast:slowfast_r50",
+    frames=32, sampling_rate=2, short_side=256, crop=256,
+    inputs=slowfast_inputs(32, 4),
+    description="SlowFast R50 8x8 (PyTorchVideo), Kinetics-400, 32x2 fast / 8 slow (alpha 4), 256x256"))
+
+# ---- torchvision video models (random weights unless a checkpoint is given) ---------------
+# torchvision samples Kinetics at 15 fps (weights meta: frame_rate=15), hence reference_fps 15.
+# Its transforms resize to a fixed 128x171 (s3d: 256x256); short_side is the nearest manifest
+# equivalent (exact for 4:3 input).
+register(ArchSpec(
+    name="r3d_18", family="resnet3d", builder="tv:r3d_18",
+    frames=16, sampling_rate=1, reference_fps=15.0, short_side=128, crop=112,
+    inputs=[single_input("input", 16)], mean=IMAGENET_MEAN, std=IMAGENET_STD,
+    description="torchvision r3d_18 (ResNet3D-18), Kinetics-400, 16 frames at 15 fps, 112x112"))
+register(ArchSpec(
+    name="mc3_18", family="resnet3d", builder="tv:mc3_18",
+    frames=16, sampling_rate=1, reference_fps=15.0, short_side=128, crop=112,
+    inputs=[single_input("input", 16)], mean=IMAGENET_MEAN, std=IMAGENET_STD,
+    description="torchvision mc3_18 (mixed 3D/2D convolutions), Kinetics-400, 16 frames at 15 fps, 112x112"))
+register(ArchSpec(
+    name="r2plus1d_18", family="resnet3d", builder="tv:r2plus1d_18",
+    frames=16, sampling_rate=1, reference_fps=15.0, short_side=128, crop=112,
+    inputs=[single_input("input", 16)], mean=IMAGENET_MEAN, std=IMAGENET_STD,
+    description="torchvision r2plus1d_18 (R(2+1)D-18), Kinetics-400, 16 frames at 15 fps, 112x112"))
+# s3d: torchvision evaluates 128-frame clips (min 14); 32 frames at 15 fps (2.1 s) is our choice
+# for streaming cost.
+register(ArchSpec(
+    name="s3d", family="s3d", builder="tv:s3d",
+    frames=32, sampling_rate=1, reference_fps=15.0, short_side=256, crop=224,
+    inputs=[single_input("input", 32)], mean=IMAGENET_MEAN, std=IMAGENET_STD,
+    description="torchvision s3d (separable Inception 3D), Kinetics-400, 32 frames at 15 fps, 224x224"))

@@ -1,0 +1,308 @@
+"""Train the demo models on synthetic actions, evaluate them, and export them for the engine.
+
+    cd tools && /usr/bin/python3 -m modelkit.train --out ../models/demo
+
+renders a seeded training and held-out set per model (modelkit.synth), trains tiny_x3d and
+tiny_slowfast on CPU, evaluates on the held-out clips (and, with --ffmpeg-clips DIR, on clips
+rendered by ffmpeg, see modelkit.ffclips), and writes for each model DIR/<name>/ with
+model.onnx, manifest.yaml, labels.txt, weights.pt, golden/ and metrics.json, plus DIR/TRAINING.md.
+The same seed gives the same data, the same weights and the same numbers on the same machine.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing as mp
+import os
+import time
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from . import archs, manifest as manifest_mod, synth
+from .preprocess import build_inputs, resize_crop_uint8
+
+# Output directory name under --out for each demo architecture.
+DEMO_DIRS = {"demo_x3d": "x3d", "demo_slowfast": "slowfast"}
+# Mirroring a clip left-right turns move_left into move_right and back; other classes keep.
+FLIP_LABEL = [0, 2, 1, 3, 4, 5, 6, 7]
+SPLITS = {"train": 1, "val": 2}
+# The SlowFast-style model learns more slowly (its fast pathway is very thin).
+DEFAULT_EPOCHS = {"demo_x3d": 10, "demo_slowfast": 12}
+
+
+def _render_one(args) -> np.ndarray:
+    label_idx, index, seed, split, frames, duration, short_side, crop = args
+    rng = np.random.default_rng([seed, SPLITS[split], label_idx, index])
+    clip, _ = synth.render_clip(synth.LABELS[label_idx], frames, duration, rng)
+    return resize_crop_uint8(clip, short_side, crop)
+
+
+def render_dataset(spec: archs.ArchSpec, split: str, per_class: int, seed: int,
+                   workers: int) -> Tuple[np.ndarray, np.ndarray]:
+    """per_class clips of every class: (N x T x crop x crop x 3 uint8, N labels).
+
+    Each clip's generator is seeded by (seed, split, class, index), so the data does not
+    depend on the number of workers or their scheduling.
+    """
+    duration = spec.frames * spec.sampling_rate / spec.reference_fps
+    jobs = [(c, i, seed, split, spec.frames, duration, spec.short_side, spec.crop)
+            for i in range(per_class) for c in range(len(synth.LABELS))]
+    x = np.empty((len(jobs), spec.frames, spec.crop, spec.crop, 3), dtype=np.uint8)
+    y = np.array([j[0] for j in jobs], dtype=np.int64)
+    if workers > 1:
+        with mp.get_context("fork").Pool(workers, initializer=torch.set_num_threads, initargs=(1,)) as pool:
+            for k, clip in enumerate(pool.imap(_render_one, jobs, chunksize=16)):
+                x[k] = clip
+    else:
+        for k, job in enumerate(jobs):
+            x[k] = _render_one(job)
+    return x, y
+
+
+def to_inputs(batch_u8: np.ndarray, spec: archs.ArchSpec, manifest: Dict, device: str = "cpu") -> List[torch.Tensor]:
+    """uint8 N x T x H x W x 3 (already resized and cropped) -> normalised model inputs."""
+    x = torch.from_numpy(np.ascontiguousarray(batch_u8)).to(device).float().permute(0, 4, 1, 2, 3)  # N,C,T,H,W
+    mean = torch.tensor(spec.mean, device=device).view(1, 3, 1, 1, 1)
+    std = torch.tensor(spec.std, device=device).view(1, 3, 1, 1, 1)
+    x = (x / 255.0 - mean) / std
+    return build_inputs(x, manifest)
+
+
+def evaluate(model, x: np.ndarray, y: np.ndarray, spec, manifest, batch: int = 64, device: str = "cpu"):
+    model.eval()
+    preds = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            preds.append(model(*to_inputs(x[i:i + batch], spec, manifest, device)).argmax(1).cpu().numpy())
+    p = np.concatenate(preds)
+    n = len(synth.LABELS)
+    confusion = np.zeros((n, n), dtype=np.int64)
+    np.add.at(confusion, (y, p), 1)
+    return float((p == y).mean()), confusion
+
+
+def train_model(spec, manifest, x, y, *, epochs: int, batch: int, lr: float, seed: int, log,
+                device: str = "cpu") -> torch.nn.Module:
+    torch.manual_seed(seed)
+    model = spec.build().to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=5e-4)
+    steps = epochs * math.ceil(len(x) / batch)
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
+    rng = np.random.default_rng(seed)
+    flip = torch.tensor(FLIP_LABEL, device=device)
+    step = 0
+    for epoch in range(epochs):
+        model.train()
+        order = rng.permutation(len(x))
+        t0, seen, correct, total_loss = time.time(), 0, 0, 0.0
+        for i in range(0, len(order), batch):
+            idx = np.sort(order[i:i + batch])
+            xb, yb = x[idx], torch.from_numpy(y[idx]).to(device)
+            mirror = rng.random(len(idx)) < 0.5
+            if mirror.any():
+                xb = xb.copy()
+                xb[mirror] = xb[mirror][:, :, :, ::-1]
+                yb = torch.where(torch.from_numpy(mirror).to(device), flip[yb], yb)
+            logits = model(*to_inputs(xb, spec, manifest, device))
+            loss = F.cross_entropy(logits, yb, label_smoothing=0.05)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+            step += 1
+            seen += len(idx)
+            correct += int((logits.argmax(1) == yb).sum())
+            total_loss += float(loss) * len(idx)
+        log(f"{spec.name} epoch {epoch + 1}/{epochs}: loss {total_loss / seen:.4f} "
+            f"train acc {correct / seen:.4f} ({time.time() - t0:.0f} s)")
+    model.eval()
+    return model.cpu()
+
+
+def confusion_table(confusion: np.ndarray) -> str:
+    short = [l[:9] for l in synth.LABELS]
+    lines = ["| true \\ predicted | " + " | ".join(short) + " |",
+             "|---" * (len(short) + 1) + "|"]
+    for i, row in enumerate(confusion):
+        lines.append(f"| {synth.LABELS[i]} | " + " | ".join(str(int(v)) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def run(args) -> Dict[str, Dict]:
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.out, exist_ok=True)
+    from . import export as export_mod  # imported late: pulls in onnx
+
+    results = {}
+    log_lines: List[str] = []
+
+    def log(msg: str):
+        print(msg, flush=True)
+        log_lines.append(msg)
+
+    for name in args.arch:
+        spec = archs.get(name)
+        manifest = {"clip": {"frames": spec.frames}, "inputs": spec.inputs}
+        t0 = time.time()
+        xtr, ytr = render_dataset(spec, "train", args.train_per_class, args.seed, args.workers)
+        xva, yva = render_dataset(spec, "val", args.val_per_class, args.seed, args.workers)
+        t_data = time.time() - t0
+        log(f"{name}: rendered {len(xtr)} training and {len(xva)} held-out clips in {t_data:.0f} s")
+        t1 = time.time()
+        epochs = args.epochs or DEFAULT_EPOCHS[name]
+        model = train_model(spec, manifest, xtr, ytr, epochs=epochs, batch=args.batch, lr=args.lr,
+                            seed=args.seed, log=log)
+        t_train = time.time() - t1
+        acc, confusion = evaluate(model, xva, yva, spec, manifest)
+        log(f"{name}: held-out accuracy {acc:.4f} ({len(xva)} clips)")
+        out_dir = os.path.join(args.out, DEMO_DIRS.get(name, name))
+        os.makedirs(out_dir, exist_ok=True)
+        torch.save({"model_state": model.state_dict()}, os.path.join(out_dir, "weights.pt"))
+        export_mod.export(name, out_dir, model=model, seed=args.seed,
+                          weights=f"weights.pt (modelkit.train, seed {args.seed})")
+        del xtr, ytr
+        r = {
+            "arch": name, "seed": args.seed, "epochs": epochs, "batch": args.batch, "lr": args.lr,
+            "train_clips": int(args.train_per_class * len(synth.LABELS)),
+            "heldout_clips": int(len(xva)), "heldout_accuracy": acc,
+            "heldout_confusion": confusion.tolist(), "data_seconds": round(t_data, 1),
+            "train_seconds": round(t_train, 1),
+            "parameters": int(sum(p.numel() for p in model.parameters())),
+            "onnx_bytes": os.path.getsize(os.path.join(out_dir, "model.onnx")),
+            "torch": torch.__version__, "threads": args.threads,
+        }
+        with open(os.path.join(out_dir, "metrics.json"), "w") as f:
+            json.dump(r, f, indent=1)
+        results[name] = r
+        if not args.smoke:
+            write_config_manifest(out_dir, args.config_dir)
+    if args.ffmpeg_clips:
+        evaluate_ffmpeg(args, results, log)
+    if not args.smoke:
+        write_report(args, results, log_lines)
+    return results
+
+
+def write_config_manifest(model_dir: str, config_dir: str) -> str:
+    """config/models/<name>.yaml: the model's manifest with paths relative to config_dir."""
+    m = manifest_mod.load_manifest(os.path.join(model_dir, "manifest.yaml"))
+    rel = os.path.relpath(os.path.abspath(model_dir), os.path.abspath(config_dir))
+    m["onnx"] = os.path.join(rel, m["onnx"])
+    m["labels"] = os.path.join(rel, m["labels"])
+    path = os.path.join(config_dir, m["name"].replace("_", "-") + ".yaml")
+    manifest_mod.write_manifest(m, path, header=f"Written by modelkit.train: the demo model in {rel}.")
+    manifest_mod.validate(m, config_dir)
+    return path
+
+
+def evaluate_ffmpeg(args, results: Dict[str, Dict], log) -> None:
+    """Accuracy on clips rendered by ffmpeg (modelkit.ffclips), rendering them first if needed."""
+    from . import evaluate as ev, ffclips
+
+    clips = args.ffmpeg_clips
+    if not os.path.isfile(os.path.join(clips, "labels.csv")):
+        t0 = time.time()
+        ffclips.main(["--out", clips, "--per-class", str(args.ffmpeg_per_class), "--seed",
+                      str(args.ffmpeg_seed), "--jobs", str(args.workers)])
+        log(f"rendered {args.ffmpeg_per_class} ffmpeg clips per class into {clips} in {time.time() - t0:.0f} s")
+    dirs = {name: os.path.join(args.out, DEMO_DIRS.get(name, name)) for name in results}
+    res = ev.evaluate(list(dirs.values()), clips, log=None)
+    for name, d in dirs.items():
+        m = next(v for v in res["models"].values() if v["arch"] == name)
+        summary = {g: {k: m[g][k] for k in ("clips", "accuracy", "confusion")} for g in ("all", "vtest", "synthetic")}
+        summary["errors"] = m["errors"]
+        summary["clips_dir"], summary["seed"] = clips, args.ffmpeg_seed
+        results[name]["ffmpeg"] = summary
+        log(f"{name}: ffmpeg-rendered clips accuracy {summary['all']['accuracy']:.4f} "
+            f"(vtest {summary['vtest']['accuracy']:.4f}, synthetic {summary['synthetic']['accuracy']:.4f}, "
+            f"{summary['all']['clips']} clips)")
+        with open(os.path.join(d, "metrics.json"), "w") as f:
+            json.dump(results[name], f, indent=1)
+
+
+def report_only(args) -> Dict[str, Dict]:
+    """Rebuild TRAINING.md from the models' metrics.json, adding the ffmpeg evaluation."""
+    results, log_lines = {}, []
+
+    def log(msg: str):
+        print(msg, flush=True)
+        log_lines.append(msg)
+
+    for name in args.arch:
+        with open(os.path.join(args.out, DEMO_DIRS[name], "metrics.json")) as f:
+            results[name] = json.load(f)
+    old_log = os.path.join(args.out, "TRAINING.md")
+    if os.path.isfile(old_log):  # keep the training run's log lines
+        text = open(old_log).read()
+        if "```\n" in text:
+            log_lines.extend(text.split("```\n", 1)[1].split("```")[0].strip().splitlines())
+    if args.ffmpeg_clips:
+        evaluate_ffmpeg(args, results, log)
+    write_report(args, results, log_lines)
+    return results
+
+
+def write_report(args, results: Dict[str, Dict], log_lines: Sequence[str]) -> None:
+    lines = ["# Demo models: training report", "",
+             "Written by `cd tools && /usr/bin/python3 -m modelkit.train "
+             f"--out {args.out} --seed {args.seed}"
+             + (f" --ffmpeg-clips DIR --ffmpeg-seed {args.ffmpeg_seed}" if args.ffmpeg_clips else "") + "`.",
+             f"Data: modelkit.synth, {args.train_per_class} training and {args.val_per_class} held-out clips per class "
+             f"(8 classes), held-out clips drawn from a different seed stream than training.", ""]
+    for name, r in results.items():
+        lines += [f"## {name}", "",
+                  f"- parameters {r['parameters']:,}; ONNX {r['onnx_bytes'] / 1e6:.2f} MB",
+                  f"- {r['train_clips']} training clips, {r['epochs']} epochs, batch {r['batch']}, AdamW one-cycle "
+                  f"lr {r['lr']}; rendering {r['data_seconds']:.0f} s, training {r['train_seconds']:.0f} s on "
+                  f"{r['threads']} CPU threads (torch {r['torch']})",
+                  f"- held-out generator clips: accuracy **{100 * r['heldout_accuracy']:.2f} %** "
+                  f"({r['heldout_clips']} clips)", "", confusion_table(np.array(r["heldout_confusion"])), ""]
+        if "ffmpeg" in r:
+            fm = r["ffmpeg"]
+            lines += [f"- clips rendered by ffmpeg (modelkit.ffclips, seed {fm['seed']}): accuracy "
+                      f"**{100 * fm['all']['accuracy']:.2f} %** ({fm['all']['clips']} clips); over real footage "
+                      f"(vtest.avi) {100 * fm['vtest']['accuracy']:.2f} % ({fm['vtest']['clips']} clips), over "
+                      f"ffmpeg's own sources {100 * fm['synthetic']['accuracy']:.2f} % ({fm['synthetic']['clips']} clips)",
+                      "", confusion_table(np.array(fm["all"]["confusion"])), ""]
+            if fm["errors"]:
+                lines += ["  errors: " + ", ".join(f"{e['file']} ({e['label']} -> {e['predicted']}, {e['background']})"
+                                                   for e in fm["errors"]), ""]
+    lines += ["## Log", "", "```"] + list(log_lines) + ["```", ""]
+    with open(os.path.join(args.out, "TRAINING.md"), "w") as f:
+        f.write("\n".join(lines))
+
+
+def main(argv: Optional[Sequence[str]] = None):
+    p = argparse.ArgumentParser(prog="modelkit.train", description=__doc__.split("\n")[0])
+    p.add_argument("--out", required=True, help="directory for the trained models (models/demo)")
+    p.add_argument("--arch", nargs="+", default=list(DEMO_DIRS), choices=list(DEMO_DIRS))
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--train-per-class", type=int, default=1000)
+    p.add_argument("--val-per-class", type=int, default=150)
+    p.add_argument("--epochs", type=int, help="default: %s" % DEFAULT_EPOCHS)
+    p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--lr", type=float, default=4e-3)
+    p.add_argument("--threads", type=int, default=max(1, min(8, os.cpu_count() or 1)))
+    p.add_argument("--workers", type=int, default=max(1, min(8, os.cpu_count() or 1)),
+                   help="processes rendering clips")
+    p.add_argument("--ffmpeg-clips", metavar="DIR",
+                   help="also evaluate on clips rendered by ffmpeg in DIR (rendered there first when DIR has "
+                        "no labels.csv)")
+    p.add_argument("--ffmpeg-per-class", type=int, default=40, help="clips per class when rendering them")
+    p.add_argument("--ffmpeg-seed", type=int, default=2026)
+    p.add_argument("--report-only", action="store_true",
+                   help="train nothing: rebuild TRAINING.md from metrics.json (with --ffmpeg-clips, evaluate too)")
+    p.add_argument("--config-dir", default=os.path.join(os.path.dirname(__file__), "..", "..", "config", "models"),
+                   help="where the engine-facing manifests go (default: the repo's config/models)")
+    p.add_argument("--smoke", action="store_true", help="tiny run for tests: no report, no config manifests")
+    args = p.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    report_only(args) if args.report_only else run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -206,12 +206,13 @@ def validate(m: Dict[str, Any], base_dir: Optional[str] = None) -> Dict[str, Any
 
 def write_manifest(m: Dict[str, Any], path: str, header: str = "") -> None:
     validate(m)
+    text = "# ActionStream model manifest; fields documented in tools/modelkit/MANIFEST.md\n"
+    for line in header.strip().splitlines() if header else []:
+        text += f"# {line}\n"
+    # Dump first, so that a value YAML cannot represent leaves no half-written file behind.
+    text += yaml.safe_dump(m, sort_keys=False, default_flow_style=None, width=100)
     with open(path, "w") as f:
-        f.write("# ActionStream model manifest; fields documented in tools/modelkit/MANIFEST.md\n")
-        if header:
-            for line in header.strip().splitlines():
-                f.write(f"# {line}\n")
-        yaml.safe_dump(m, f, sort_keys=False, default_flow_style=None, width=100)
+        f.write(text)
 
 
 def load_manifest(path: str) -> Dict[str, Any]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import io
 import math
+import os
 from dataclasses import dataclass, field
 from typing import List, Optional, Sequence, Tuple
 
@@ -87,6 +88,10 @@ def _shape_distance(shape: str, u: np.ndarray, v: np.ndarray) -> np.ndarray:
         return au + av - 1
     if shape == "cross":
         return np.minimum(np.maximum(au, av * 2.8), np.maximum(au * 2.8, av)) - 1
+    if shape == "person":  # a pedestrian silhouette: head over a body, in a tall box
+        head = np.sqrt((u / 0.55) ** 2 + ((v + 0.78) / 0.22) ** 2) - 1
+        body = np.maximum(au, np.abs(v - 0.22) / 0.78) - 1
+        return np.minimum(head, body)
     raise ValueError(shape)
 
 
@@ -147,10 +152,53 @@ def _smooth_noise(rng: np.random.Generator, h: int, w: int, cells: int) -> np.nd
     return np.asarray(img, dtype=np.float32) / 255.0
 
 
+# Real photographs for backgrounds, from Debian's opencv-doc (the real footage used to *test* the
+# models, vtest.avi, is deliberately not among them).
+PHOTO_DIR = os.environ.get("ACTIONSTREAM_PHOTO_DIR", "/usr/share/doc/opencv-doc/examples/data")
+PHOTOS = ("aero1.jpg", "aero3.jpg", "aloeL.jpg", "apple.jpg", "baboon.jpg", "basketball1.png", "board.jpg",
+          "box_in_scene.png", "building.jpg", "butterfly.jpg", "ela_original.jpg", "fruits.jpg", "graf1.png",
+          "home.jpg", "left.jpg", "leuvenA.jpg", "licenseplate_motion.jpg", "messi5.jpg", "orange.jpg",
+          "pca_test1.jpg", "pic2.png", "pic4.png", "right.jpg")
+_photo_cache: Optional[List[np.ndarray]] = None
+
+
+def photos() -> List[np.ndarray]:
+    """The background photographs that exist on this machine, as float RGB (loaded once)."""
+    global _photo_cache
+    if _photo_cache is None:
+        _photo_cache = []
+        for name in PHOTOS:
+            path = os.path.join(PHOTO_DIR, name)
+            if os.path.isfile(path):
+                img = Image.open(path).convert("RGB")
+                img.thumbnail((480, 480))
+                _photo_cache.append(np.asarray(img, dtype=np.float32) / 255.0)
+    return _photo_cache
+
+
+def _photo_background(rng: np.random.Generator, h: int, w: int) -> np.ndarray:
+    photo = photos()[int(rng.integers(len(photos())))]
+    ph, pw = photo.shape[:2]
+    scale = rng.uniform(0.4, 1.0) * min(ph / h, pw / w)
+    ch, cw = max(8, int(h * scale)), max(8, int(w * scale))
+    y0, x0 = int(rng.integers(0, ph - ch + 1)), int(rng.integers(0, pw - cw + 1))
+    crop = (photo[y0:y0 + ch, x0:x0 + cw] * 255).astype(np.uint8)
+    bg = np.asarray(Image.fromarray(crop).resize((w, h), Image.BILINEAR), dtype=np.float32) / 255.0
+    if rng.random() < 0.5:  # mute it a little, as a dim or washed-out camera would
+        gray = bg.mean(axis=2, keepdims=True)
+        bg = gray + (bg - gray) * rng.uniform(0.3, 1.0)
+    return bg
+
+
 def random_background(rng: np.random.Generator, h: int, w: int) -> Tuple[np.ndarray, str]:
-    kind = str(rng.choice(["flat", "gradient", "textured", "noisy", "stripes"]))
+    kinds = ["flat", "gradient", "textured", "noisy", "stripes"]
+    if photos() and rng.random() < 0.35:
+        kinds = ["photo"]
+    kind = str(rng.choice(kinds))
     c1, c2 = rng.uniform(0, 1, size=3), rng.uniform(0, 1, size=3)
-    if kind == "flat":
+    if kind == "photo":
+        bg = _photo_background(rng, h, w)
+    elif kind == "flat":
         bg = np.broadcast_to(c1, (h, w, 3)).copy()
     elif kind == "gradient":
         a = rng.uniform(0, 2 * math.pi)
@@ -266,8 +314,11 @@ def random_motion(rng: np.random.Generator, label: str, h: int, w: int, duration
         return m
     if label in ("approach", "recede"):
         ratio = rng.uniform(1.4, 2.5) if label == "approach" else rng.uniform(0.4, 0.7)
-        if label == "approach":  # start small enough to grow
-            hw, hh = hw / max(1.0, ratio * 0.8), hh / max(1.0, ratio * 0.8)
+        # Size over the clip: the small end is at least 14 % of the side (a change of size must
+        # stay visible at the models' 64 px), the large end at most 75 %.
+        small = rng.uniform(0.14, max(0.15, 0.75 / (ratio if ratio > 1 else 1 / ratio)))
+        start = small if label == "approach" else small / ratio
+        hw, hh = start * side * aspect / 2, start * side / 2
         big = max(1.0, ratio)
         cx, cy = place(0, 0, hw * big, hh * big)
         drift = rng.uniform(-0.04, 0.04, size=2) * side / duration
@@ -358,6 +409,21 @@ def random_scene(rng: np.random.Generator, label: str, duration: float,
         a = rng.uniform(0, 2 * math.pi)
         distractors.append(Distractor(random_look(rng, bg_lum), rng.uniform(0, w), rng.uniform(0, h),
                                       hw, hh, speed * math.cos(a), speed * math.sin(a), walker))
+    if rng.random() < 0.35:
+        # A crowd of pedestrians, as real street footage has: taller than the other distractors
+        # (up to 0.7 of the main object's larger side) but thin, so still far smaller in area.
+        main_long = 2 * max(main.hw, main.hh) if main else 0.35 * side
+        ground = rng.uniform(0.3, 0.9) * h
+        for _ in range(int(rng.integers(1, 9))):
+            hh = rng.uniform(0.3, 0.7) * main_long / 2
+            hw = hh * rng.uniform(0.3, 0.45)
+            speed = rng.uniform(0.03, 0.25) * side
+            a = rng.normal(0, 0.35) + (math.pi if rng.random() < 0.5 else 0.0)
+            look = random_look(rng, bg_lum, shape="person")
+            look.colors[:] = look.colors * rng.uniform(0.3, 0.8)  # clothes: mostly dark, muted
+            look.texture = "flat" if rng.random() < 0.6 else "gradient"
+            distractors.append(Distractor(look, rng.uniform(0, w), ground + rng.normal(0, 0.15 * h),
+                                          hw, hh, speed * math.cos(a), speed * math.sin(a), True))
     statics = []
     for _ in range(int(rng.choice([0, 0, 1, 2]))):
         s = rng.uniform(0.1, 0.45) * main_size / 2

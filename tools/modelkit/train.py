@@ -31,7 +31,7 @@ DEMO_DIRS = {"demo_x3d": "x3d", "demo_slowfast": "slowfast"}
 FLIP_LABEL = [0, 2, 1, 3, 4, 5, 6, 7]
 SPLITS = {"train": 1, "val": 2}
 # The SlowFast-style model learns more slowly (its fast pathway is very thin).
-DEFAULT_EPOCHS = {"demo_x3d": 10, "demo_slowfast": 12}
+DEFAULT_EPOCHS = {"demo_x3d": 12, "demo_slowfast": 14}
 
 
 def _render_one(args) -> np.ndarray:

@@ -104,13 +104,28 @@ def test_fall_pivots_on_its_bottom_corner():
 
 def test_distractors_stay_smaller_than_the_main_object():
     rng = np.random.default_rng(7)
-    for i in range(40):
+    people = 0
+    for i in range(80):
         scene = synth.random_scene(rng, synth.LABELS[i % 8], 1.6)
         if scene.main is None:
             continue
-        main = 2 * min(scene.main.hw, scene.main.hh)
+        m = scene.main
         for d in scene.distractors:
-            assert 2 * max(d.hw, d.hh) <= 0.56 * main + 1e-6
+            if d.look.shape == "person":  # tall but thin: at most 0.7 of the main's long side
+                people += 1
+                assert d.hh <= 0.7 * max(m.hw, m.hh) + 1e-6
+                assert d.hw * d.hh < 0.8 * m.hw * m.hh
+            else:
+                assert 2 * max(d.hw, d.hh) <= 0.56 * 2 * min(m.hw, m.hh) + 1e-6
+    assert people > 0
+
+
+def test_real_photographs_serve_as_backgrounds_but_not_the_test_footage():
+    assert synth.photos(), "opencv-doc's example photos are missing (apt-get install opencv-doc)"
+    assert not any("vtest" in p for p in synth.PHOTOS)
+    rng = np.random.default_rng(1)
+    kinds = {synth.random_background(rng, 96, 128)[1] for _ in range(40)}
+    assert "photo" in kinds and len(kinds) > 3
 
 
 def test_same_seed_same_clip_and_different_seed_different_clip():

@@ -1,0 +1,140 @@
+package dev.actionstream.topology;
+
+import dev.actionstream.model.ModelManifest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One topology file ({@code topologies/*.yaml}), validated: everything the engine needs to run one
+ * Kafka Streams application without code. Instances come from {@link TopologyLoader}; field names
+ * in its error messages are the YAML keys (kebab-case), e.g. {@code episodes.enter}.
+ *
+ * @param file the topology file, absolute
+ * @param applicationId Kafka Streams {@code application.id} (also the consumer group)
+ * @param bootstrapServers brokers; the file's value unless {@code --bootstrap-servers} or
+ *     {@code ACTIONSTREAM_BOOTSTRAP_SERVERS} overrides it
+ * @param model the model manifest, loaded and validated (path resolved against the topology file)
+ * @param streams extra Kafka Streams / client properties passed through verbatim
+ */
+public record TopologyConfig(
+    Path file,
+    String applicationId,
+    String bootstrapServers,
+    ModelManifest model,
+    Input input,
+    Windows windows,
+    Realtime realtime,
+    Inference inference,
+    Outputs outputs,
+    Episodes episodes,
+    Map<String, CameraOverride> cameras,
+    Map<String, String> streams) {
+
+  public TopologyConfig {
+    cameras = Map.copyOf(cameras);
+    streams = Map.copyOf(streams);
+  }
+
+  /** Same topology with other brokers (flag or environment override). */
+  public TopologyConfig withBootstrapServers(String servers) {
+    return new TopologyConfig(
+        file, applicationId, servers, model, input, windows, realtime, inference, outputs,
+        episodes, cameras, streams);
+  }
+
+  /** The override for a camera, or the default (whole frame, every label). */
+  public CameraOverride camera(String cameraId) {
+    return cameras.getOrDefault(cameraId, CameraOverride.NONE);
+  }
+
+  /**
+   * @param topic the frames topic (key camera id, value JPEG/PNG)
+   * @param maxFrameBytes larger values go to dead letters ({@code frame-too-large})
+   * @param maxFramePixels decoded width × height above this go to dead letters
+   *     ({@code image-too-large})
+   */
+  public record Input(String topic, int maxFrameBytes, long maxFramePixels) {}
+
+  /**
+   * @param hop a window ends every hop of camera time (ends aligned to multiples of hop)
+   * @param grace how long, in camera time, a window waits for out-of-order frames before it is
+   *     inferred; frames older than the camera's newest frame minus grace are late
+   * @param minDistinctFrames a window built from fewer distinct frames is skipped
+   *     ({@code too-few-frames})
+   * @param maxFuture frames whose capture time is further than this ahead of the wall clock go to
+   *     dead letters ({@code future-timestamp})
+   */
+  public record Windows(Duration hop, Duration grace, int minDistinctFrames, Duration maxFuture) {}
+
+  /** {@code realtime}: skip windows older than maxLag when due; {@code backfill}: infer all. */
+  public enum Policy {
+    REALTIME,
+    BACKFILL
+  }
+
+  /** @param maxLag used by {@link Policy#REALTIME} only */
+  public record Realtime(Policy policy, Duration maxLag) {}
+
+  public enum Provider {
+    CPU,
+    CUDA,
+    TENSORRT
+  }
+
+  /**
+   * @param threads ONNX Runtime intra-op threads of the shared session
+   * @param batch most clips one run may carry (clips of different cameras batched together)
+   * @param deviceId accelerator index for cuda/tensorrt
+   */
+  public record Inference(Provider provider, int threads, int batch, int deviceId) {}
+
+  /**
+   * Output topic names.
+   *
+   * @param topK labels per prediction record
+   */
+  public record Outputs(
+      String predictions, String events, String alerts, String deadLetters, int topK) {}
+
+  /**
+   * Episode rules: an episode of a label opens when its smoothed score reaches {@code enter} and
+   * ends when it falls below {@code exit} or the camera sends nothing for {@code quietTime}.
+   *
+   * @param labels labels that form episodes (default: every model label except the first, which
+   *     by convention is the "nothing happens" class such as {@code idle})
+   * @param smoothing the smoothed score is the mean of the last this-many windows' scores
+   * @param alertLabels events of these labels are also published to the alerts topic
+   */
+  public record Episodes(
+      List<String> labels,
+      double enter,
+      double exit,
+      int smoothing,
+      Duration quietTime,
+      List<String> alertLabels) {
+    public Episodes {
+      labels = List.copyOf(labels);
+      alertLabels = List.copyOf(alertLabels);
+    }
+  }
+
+  /**
+   * Per-camera settings.
+   *
+   * @param roi region of interest cropped before preprocessing; null = whole frame
+   * @param labels labels that may open episodes on this camera; null = all of {@link
+   *     Episodes#labels()}
+   */
+  public record CameraOverride(Roi roi, List<String> labels) {
+    public static final CameraOverride NONE = new CameraOverride(null, null);
+
+    public CameraOverride {
+      labels = labels == null ? null : List.copyOf(labels);
+    }
+  }
+
+  /** Region of interest as fractions of the frame: left, top, width, height, all in [0, 1]. */
+  public record Roi(double x, double y, double width, double height) {}
+}

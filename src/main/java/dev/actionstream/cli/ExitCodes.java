@@ -1,6 +1,7 @@
 package dev.actionstream.cli;
 
 import dev.actionstream.model.ManifestError;
+import dev.actionstream.topology.TopologyError;
 import picocli.CommandLine;
 
 /**
@@ -20,6 +21,12 @@ public final class ExitCodes {
   public static final int PARITY_FAILED = 3;
 
   /**
+   * The topology file is invalid, or its model cannot be loaded or does not fit it (a bad model
+   * behind a topology is reported here too, on field {@code model}).
+   */
+  public static final int BAD_TOPOLOGY = 4;
+
+  /**
    * Unknown option, missing parameter (sysexits EX_USAGE; picocli's default 2 means a bad model
    * here).
    */
@@ -29,8 +36,13 @@ public final class ExitCodes {
 
   /** Maps what parsing or a command threw to an exit code (picocli asks it for both). */
   static final CommandLine.IExitCodeExceptionMapper MAPPER =
-      ex ->
-          ex instanceof CommandLine.ParameterException
-              ? USAGE
-              : ex instanceof ManifestError ? BAD_MODEL : FAILURE;
+      ex -> {
+        if (ex instanceof CommandLine.ParameterException) {
+          return USAGE;
+        }
+        if (ex instanceof TopologyError) {
+          return BAD_TOPOLOGY;
+        }
+        return ex instanceof ManifestError ? BAD_MODEL : FAILURE;
+      };
 }

@@ -2,6 +2,7 @@ package dev.actionstream.cli;
 
 import ai.onnxruntime.OrtEnvironment;
 import dev.actionstream.model.ManifestError;
+import dev.actionstream.topology.TopologyError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -21,6 +22,7 @@ import picocli.CommandLine.Spec;
       "1:unexpected failure (stack trace printed)",
       "2:bad model: invalid manifest, or the ONNX file does not match it",
       "3:golden parity failed",
+      "4:bad topology: invalid topology file, or its model does not fit it",
       "64:usage error"
     })
 public final class Main implements Runnable {
@@ -44,9 +46,12 @@ public final class Main implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
   }
 
-  /** A bad model is the user's to fix: print the field-naming message, not a stack trace. */
+  /**
+   * A bad model or topology is the user's to fix: print the field-naming message, not a stack
+   * trace.
+   */
   private static int report(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
-    if (ex instanceof ManifestError) {
+    if (ex instanceof ManifestError || ex instanceof TopologyError) {
       cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
     } else {
       ex.printStackTrace(cmd.getErr());

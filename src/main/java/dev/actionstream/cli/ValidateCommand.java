@@ -5,37 +5,71 @@ import dev.actionstream.inference.SessionSettings;
 import dev.actionstream.model.GoldenSet;
 import dev.actionstream.model.ManifestLoader;
 import dev.actionstream.model.ModelManifest;
+import dev.actionstream.topology.ModelCheck;
+import dev.actionstream.topology.TopologyConfig;
+import dev.actionstream.topology.TopologyLoader;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code actionstream validate MANIFEST}: the checks the engine makes at start, without starting.
+ * {@code actionstream validate FILE}: the checks the engine makes at start, without starting. FILE
+ * is a model manifest or a topology file.
  */
 @Command(
     name = "validate",
     mixinStandardHelpOptions = true,
     description = {
-      "Check a model manifest and its ONNX model, as the engine does at start.",
+      "Check a model manifest or a topology file, and the ONNX model, as the engine does at start.",
       "",
-      "Loads the manifest and its label file, opens the ONNX model and checks its inputs and "
-          + "outputs against the manifest, then prints a summary. Exit code 2 and a message "
-          + "naming the field when something does not match."
+      "A manifest (format: actionstream-model/v1): loads it and its label file, opens the ONNX "
+          + "model and checks its inputs and outputs against the manifest, then prints a summary. "
+          + "Exit code 2 and a message naming the field when something does not match.",
+      "",
+      "A topology file (application-id: ...): checks every field, loads its model as above, "
+          + "then prints a summary. Exit code 4 and a message naming the field when something "
+          + "is wrong."
     })
 final class ValidateCommand implements Callable<Integer> {
 
+  // A manifest declares its format on a top-level line; a topology has no such key. Read as text
+  // so that a manifest that is not even valid YAML still gets the manifest loader's message.
+  private static final Pattern MANIFEST_LINE = Pattern.compile("^format\\s*:.*");
+
   @Spec CommandSpec spec;
 
-  @Parameters(paramLabel = "MANIFEST", description = "the model's manifest.yaml")
-  Path manifestFile;
+  @Parameters(paramLabel = "FILE", description = "a model's manifest.yaml or a topology file")
+  Path file;
+
+  @Option(
+      names = "--bootstrap-servers",
+      paramLabel = "HOST:PORT[,...]",
+      description =
+          "For a topology: the brokers, overriding the ACTIONSTREAM_BOOTSTRAP_SERVERS environment "
+              + "variable and the file's bootstrap-servers. Validation does not connect to them.")
+  String bootstrapServers;
 
   @Override
   public Integer call() {
-    ModelManifest m = ManifestLoader.load(manifestFile);
+    if (!Files.isRegularFile(file)) {
+      throw new ParameterException(spec.commandLine(), file + ": no such file");
+    }
+    return isManifest(file) ? manifest() : topology();
+  }
+
+  private int manifest() {
+    ModelManifest m = ManifestLoader.load(file);
     // One thread: validation only opens the graph, it runs nothing.
     try (ModelSession session = ModelSession.open(m, new SessionSettings(1))) {
       PrintWriter out = spec.commandLine().getOut();
@@ -53,5 +87,27 @@ final class ValidateCommand implements Callable<Integer> {
       out.println("OK");
     }
     return ExitCodes.OK;
+  }
+
+  private int topology() {
+    TopologyConfig config = TopologyLoader.load(file, bootstrapServers);
+    // The same model check as at engine start: one thread, opens the graph, runs nothing.
+    try (ModelSession session = ModelCheck.open(config, new SessionSettings(1))) {
+      PrintWriter out = spec.commandLine().getOut();
+      TopologySummary.print(out, config);
+      Summary.print(out, session);
+      out.println("OK");
+    }
+    return ExitCodes.OK;
+  }
+
+  static boolean isManifest(Path file) {
+    try (Stream<String> lines = Files.lines(file)) {
+      return lines.anyMatch(line -> MANIFEST_LINE.matcher(line).matches());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (UncheckedIOException e) {
+      return false; // not text: let the topology loader say what is wrong
+    }
   }
 }

@@ -3,6 +3,7 @@ package dev.actionstream.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -16,6 +17,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,6 +68,76 @@ class MainTest {
 
     assertEquals(ExitCodes.BAD_MODEL, code);
     assertEquals("error: modality: 'flow' not one of ('rgb')", err.toString().strip());
+  }
+
+  @Test
+  void validateOfTopologyPrintsItsSummaryThenTheModelsAndExitsZero() {
+    int code = run("validate", "topologies/demo.yaml", "--bootstrap-servers", "broker:29092");
+
+    assertEquals(ExitCodes.OK, code, err.toString());
+    List<String> lines = out.toString().lines().toList();
+    assertEquals("topology actionstream-demo: " + Path.of("topologies/demo.yaml").toAbsolutePath(),
+        lines.get(0));
+    assertEquals(
+        List.of(
+            "  brokers   broker:29092",
+            "  input     topic frames, frames up to 1048576 bytes and 16777216 pixels",
+            "  windows   1.600 s clips every 1s, grace 300ms, at least 4 distinct frames, "
+                + "max future 30s",
+            "  policy    realtime: skip windows more than 5s behind",
+            "  inference cpu, 2 threads, batch 1",
+            "  outputs   predictions predictions (top 3), events events, alerts alerts, "
+                + "dead letters dead-letters",
+            "  episodes  7 labels: move_left, move_right, move_up, move_down, approach, recede, "
+                + "fall; enter 0.6, exit 0.4, smoothing 3 windows, quiet time 5s",
+            "  alerts    1 label: fall",
+            "  cameras   no overrides"),
+        lines.subList(1, 10));
+    assertTrue(lines.get(10).startsWith("model demo_x3d (x3d): "), lines.get(10));
+    assertTrue(lines.contains("  inputs    NCTHW clip, ONNX input float32[batch,3,8,64,64]"),
+        out.toString());
+    assertEquals("OK", lines.get(lines.size() - 1));
+  }
+
+  @Test
+  void validateOfBadTopologyExitsFourWithTheFieldAndNoStackTrace() throws IOException {
+    Path bad = tmp.resolve("bad.yaml");
+    Files.writeString(
+        bad,
+        Files.readString(Path.of("topologies/demo.yaml"))
+            .replace("model: ../config/models/", "model: " + Path.of("config/models").toAbsolutePath() + "/")
+            .replace("hop: 1s", "hop: 1"));
+
+    int code = run("validate", bad.toString());
+
+    assertEquals(ExitCodes.BAD_TOPOLOGY, code);
+    assertEquals(
+        "error: topology " + bad + ": windows.hop: must be a duration such as 500ms, 2s or 1m, "
+            + "got 1 without a unit (write 1s for seconds or 1ms for milliseconds)",
+        err.toString().strip());
+    assertEquals("", out.toString());
+  }
+
+  @Test
+  void validateOfTopologyWithMissingOnnxExitsFourWithTheExportCommand() {
+    assumeFalse(Files.exists(Path.of("models/x3d_s/model.onnx")), "X3D-S has been exported");
+
+    int code = run("validate", "topologies/x3d-s.yaml");
+
+    assertEquals(ExitCodes.BAD_TOPOLOGY, code);
+    String text = err.toString();
+    assertTrue(
+        text.startsWith("error: topology topologies/x3d-s.yaml: model: ../config/models/x3d_s.yaml:"
+            + " onnx: no such file: "),
+        text);
+    assertTrue(text.contains("python3 -m modelkit.export --arch x3d_s"), text);
+    assertFalse(text.contains("\tat "), text);
+  }
+
+  @Test
+  void validateOfMissingFileIsAUsageError() {
+    assertEquals(ExitCodes.USAGE, run("validate", tmp.resolve("none.yaml").toString()));
+    assertTrue(err.toString().contains("none.yaml: no such file"), err.toString());
   }
 
   @Test

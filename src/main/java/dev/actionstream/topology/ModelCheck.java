@@ -1,0 +1,94 @@
+package dev.actionstream.topology;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.MissingNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.actionstream.inference.ModelSession;
+import dev.actionstream.inference.ModelSignature;
+import dev.actionstream.inference.SessionSettings;
+import dev.actionstream.model.ManifestError;
+import dev.actionstream.model.ModelManifest;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Opens a topology's model and checks it against its manifest and the topology, so that a model
+ * that does not fit is refused at start with a {@link TopologyError} on field {@code model} (or
+ * {@code inference.batch}), not at the first clip.
+ */
+public final class ModelCheck {
+  private ModelCheck() {}
+
+  /**
+   * Opens the model once on one thread and closes it: the check of {@code validate} and of every
+   * engine start (it reads the graph, runs nothing).
+   */
+  public static ModelSignature check(TopologyConfig config) {
+    try (ModelSession session = open(config, new SessionSettings(1))) {
+      return session.signature();
+    }
+  }
+
+  /**
+   * Opens the model for use, with the same checks as {@link #check}: an engine that opens its
+   * session through here needs no separate check.
+   */
+  public static ModelSession open(TopologyConfig config, SessionSettings settings) {
+    ModelManifest m = config.model();
+    ModelSession session;
+    try {
+      session = ModelSession.open(m, settings);
+    } catch (ManifestError e) {
+      throw new TopologyError(
+          config.file(), "model", modelPath(config) + ": " + e.getMessage() + exportHint(e, m), e);
+    }
+    int batch = config.inference().batch();
+    if (batch > session.signature().maxBatch()) {
+      session.close();
+      throw new TopologyError(
+          config.file(),
+          "inference.batch",
+          "%d, but model %s has a fixed batch of %d; use batch: 1 or export it with a dynamic"
+              .formatted(batch, m.name(), session.signature().maxBatch())
+              + " batch axis");
+    }
+    return session;
+  }
+
+  /** The manifest as the topology names it, relative to the topology file. */
+  private static Path modelPath(TopologyConfig config) {
+    return config.file().getParent().relativize(config.model().file());
+  }
+
+  /**
+   * The official models' ONNX files exist only once the user has exported them: say how, with the
+   * command the manifest itself records ({@code source.export}, written by modelkit.export).
+   */
+  private static String exportHint(ManifestError e, ModelManifest m) {
+    if (!e.field().equals("onnx") || Files.exists(m.onnx())) {
+      return "";
+    }
+    JsonNode source = manifestSource(m.file());
+    String command = source.path("export").asText("");
+    String weights = source.path("weights").asText("");
+    if (command.isEmpty()) {
+      return ". Export the model with tools/modelkit (python3 -m modelkit.export, see"
+          + " tools/modelkit/MANIFEST.md) so that this file exists";
+    }
+    String hint = ". Create it from the repository root with: " + command;
+    if (command.contains("--checkpoint") && weights.startsWith("https://")) {
+      hint += " (download the checkpoint first: " + weights + ")";
+    }
+    return hint;
+  }
+
+  private static JsonNode manifestSource(Path manifest) {
+    try {
+      return new ObjectMapper(new YAMLFactory()).readTree(manifest.toFile()).path("source");
+    } catch (IOException | RuntimeException e) {
+      return MissingNode.getInstance();
+    }
+  }
+}

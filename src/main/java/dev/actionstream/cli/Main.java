@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Real-time video action recognition on Kafka Streams and ONNX Runtime.",
-    subcommands = {ValidateCommand.class, ModelBenchCommand.class, HelpCommand.class},
+    subcommands = {DemoCommand.class, RunCommand.class, ValidateCommand.class, ModelBenchCommand.class, HelpCommand.class},
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",

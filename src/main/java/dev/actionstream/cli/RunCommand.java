@@ -1,0 +1,94 @@
+package dev.actionstream.cli;
+
+import dev.actionstream.engine.Engine;
+import dev.actionstream.metrics.EngineMetrics;
+import dev.actionstream.topology.Durations;
+import dev.actionstream.topology.TopologyConfig;
+import dev.actionstream.topology.TopologyLoader;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code actionstream run TOPOLOGY}: the engine on an existing Kafka cluster, until stopped. */
+@Command(
+    name = "run",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Run the engine of one topology file against a Kafka cluster until SIGINT/SIGTERM.",
+      "",
+      "Checks the topology, the model and the topics first and exits non-zero naming the "
+          + "problem; then consumes the input topic and publishes predictions, events, alerts "
+          + "and dead letters. Instances with the same application-id share the cameras."
+    })
+final class RunCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Parameters(paramLabel = "TOPOLOGY", description = "topology file (topologies/*.yaml)")
+  Path topologyFile;
+
+  @Option(
+      names = "--bootstrap-servers",
+      paramLabel = "HOST:PORT[,...]",
+      description =
+          "Kafka brokers; overrides ${env:ACTIONSTREAM_BOOTSTRAP_SERVERS} and the file's value.")
+  String bootstrapServers;
+
+  @Option(
+      names = "--state-dir",
+      paramLabel = "DIR",
+      defaultValue = "${env:ACTIONSTREAM_STATE_DIR}",
+      description =
+          "Kafka Streams state (frames of open windows, episodes; rebuilt from changelogs when "
+              + "lost). Default: <tmp>/actionstream-state/<application-id>.")
+  Path stateDir;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    TopologyConfig config = TopologyLoader.load(topologyFile, bootstrapServers);
+    PrintWriter out = spec.commandLine().getOut();
+    Path state = stateDir != null ? stateDir : defaultStateDir(config);
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch closed = new CountDownLatch(1);
+    // On SIGTERM the JVM runs hooks and then halts: the hook waits until the engine has closed
+    // (committed its transaction), so a stop loses nothing.
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  stop.countDown();
+                  try {
+                    closed.await(40, java.util.concurrent.TimeUnit.SECONDS);
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                },
+                "run-shutdown"));
+    try (Engine engine = Engine.start(config, EngineMetrics.inMemory(), state)) {
+      out.printf(
+          "run: %s: %s -> %s, model %s, a %s clip every %s, brokers %s (Ctrl-C stops)%n",
+          config.applicationId(),
+          config.input().topic(),
+          config.outputs().predictions(),
+          config.model().name(),
+          Durations.format(java.time.Duration.ofMillis(Math.round(config.model().clip().duration() * 1000))),
+          Durations.format(config.windows().hop()),
+          config.bootstrapServers());
+      out.flush();
+      stop.await();
+    } finally {
+      closed.countDown();
+    }
+    return ExitCodes.OK;
+  }
+
+  static Path defaultStateDir(TopologyConfig config) {
+    return Path.of(System.getProperty("java.io.tmpdir"), "actionstream-state", config.applicationId());
+  }
+}

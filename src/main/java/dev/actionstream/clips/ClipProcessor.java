@@ -1,0 +1,278 @@
+package dev.actionstream.clips;
+
+import ai.onnxruntime.OrtException;
+import dev.actionstream.events.Prediction;
+import dev.actionstream.frames.FrameContract;
+import dev.actionstream.frames.FrameContract.IncomingFrame;
+import dev.actionstream.frames.FrameDecoder;
+import dev.actionstream.frames.FramePreprocessor;
+import dev.actionstream.frames.FrameRejected;
+import dev.actionstream.frames.InvalidFrame;
+import dev.actionstream.frames.RegionOfInterest;
+import dev.actionstream.model.ModelManifest.ChannelOrder;
+import dev.actionstream.inference.ClipInference;
+import dev.actionstream.inference.ModelSession;
+import dev.actionstream.metrics.EngineMetrics;
+import dev.actionstream.model.ModelManifest;
+import dev.actionstream.topology.TopologyConfig;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.common.header.Headers;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.utils.Bytes;
+import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.api.Processor;
+import org.apache.kafka.streams.processor.api.ProcessorContext;
+import org.apache.kafka.streams.processor.api.Record;
+import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Frames in, one prediction per (camera, window) out: keeps each camera's frames in a
+ * changelogged store, decides when windows are due ({@link WindowPlan}), samples T frames
+ * ({@link FrameSampler}), infers and forwards the prediction; invalid frames go to dead letters.
+ *
+ * <p>Each frame is decoded and preprocessed once, on arrival (which is also how an undecodable
+ * frame is caught and dead-lettered at once), and its planes are cached for every window that
+ * samples it; only after a restart or rebalance is a stored frame decoded again.
+ */
+public final class ClipProcessor implements Processor<byte[], byte[], Object, Object> {
+  private static final Logger log = LoggerFactory.getLogger(ClipProcessor.class);
+
+  private final TopologyConfig config;
+  private final ModelSession session;
+  private final EngineMetrics metrics;
+  private final WindowPlan plan;
+  private final FrameContract contract;
+  private final int clipFrames;
+  private final boolean realtime;
+  private final long maxLagMs;
+  private final int minDistinct;
+
+  private ProcessorContext<Object, Object> context;
+  // key: camera id, capture time, seq (FrameKeys); value: the frame's image bytes as received.
+  // Invariant: holds every valid, not-late frame newer than its camera's nextEnd − D.
+  private KeyValueStore<Bytes, byte[]> frames;
+  // key: camera id; value: that camera's window clock.
+  private KeyValueStore<String, CameraClock> clocks;
+  private DecodedFrames decoded;
+  private FrameDecoder decoder;
+  private final Map<String, FramePreprocessor> preprocessors = new HashMap<>();
+  private ClipInference inference;
+  private final int[] picks;
+  private final float[][] clip;
+
+  public ClipProcessor(TopologyConfig config, ModelSession session, EngineMetrics metrics) {
+    this.config = config;
+    this.session = session;
+    this.metrics = metrics;
+    ModelManifest m = config.model();
+    this.plan =
+        new WindowPlan(
+            config.windows().hop().toMillis(),
+            Math.round(m.clip().duration() * 1000),
+            config.windows().grace().toMillis());
+    this.contract =
+        new FrameContract(config.input().maxFrameBytes(), config.windows().maxFuture().toMillis());
+    this.clipFrames = m.clip().frames();
+    this.realtime = config.realtime().policy() == TopologyConfig.Policy.REALTIME;
+    this.maxLagMs = config.realtime().maxLag().toMillis();
+    this.minDistinct = config.windows().minDistinctFrames();
+    this.picks = new int[clipFrames];
+    this.clip = new float[clipFrames][];
+  }
+
+  @Override
+  public void init(ProcessorContext<Object, Object> context) {
+    this.context = context;
+    this.frames = context.getStateStore(ActionStores.CLIP_FRAMES);
+    this.clocks = context.getStateStore(ActionStores.WINDOW_SCHEDULE);
+    this.decoded = new DecodedFrames(ActionStores.DECODED_CACHE_FLOATS);
+    this.decoder = new FrameDecoder(config.input().maxFramePixels());
+    this.inference = new ClipInference(session);
+  }
+
+  @Override
+  public void process(Record<byte[], byte[]> record) {
+    long now = context.currentSystemTimeMs();
+    IncomingFrame f;
+    float[] planes;
+    try {
+      f = contract.check(record.key(), record.value(), record.headers(), record.timestamp(), now);
+      CameraClock clock = clocks.get(f.camera());
+      if (plan.isLate(clock, f.captureTs())) {
+        throw new InvalidFrame(
+            "late-frame",
+            "capture time %d is %d ms behind camera stream time %d (windows.grace %d ms)"
+                .formatted(
+                    f.captureTs(),
+                    clock.streamTime() - f.captureTs(),
+                    clock.streamTime(),
+                    plan.grace()));
+      }
+      planes = decode(f.camera(), f.image());
+    } catch (InvalidFrame r) {
+      deadLetter(record, r.reason(), r.getMessage());
+      return;
+    } catch (FrameRejected r) {
+      deadLetter(record, r.reason(), r.detail());
+      return;
+    }
+    metrics.frameIn(f.camera());
+    Bytes key = FrameKeys.key(f.camera(), f.captureTs(), f.seq());
+    frames.put(key, f.image());
+    decoded.put(key, planes);
+
+    CameraClock clock = plan.advance(clocks.get(f.camera()), f.captureTs());
+    while (clock.nextEnd() + plan.grace() <= clock.streamTime()) {
+      clock = window(f.camera(), clock, clock.nextEnd(), now);
+    }
+    purge(f.camera(), plan.retainFrom(clock));
+    clocks.put(f.camera(), clock);
+  }
+
+  /** Infers or skips the window ending at {@code end}; returns the clock after it. */
+  private CameraClock window(String camera, CameraClock clock, long end, long now) {
+    long start = end - plan.duration();
+    List<KeyValue<Bytes, byte[]>> inWindow = new ArrayList<>(32);
+    try (KeyValueIterator<Bytes, byte[]> it =
+        frames.range(FrameKeys.key(camera, start, 0), FrameKeys.key(camera, end, Long.MAX_VALUE))) {
+      it.forEachRemaining(inWindow::add);
+    }
+    if (inWindow.isEmpty()) {
+      // The camera was silent for a whole window: restart at its next frame, as a new camera.
+      Long next = firstFrameAfter(camera, end);
+      return next == null ? plan.taken(clock, end) : plan.restartAt(clock, next);
+    }
+    if (realtime && now - end > maxLagMs) {
+      skip(camera, end, "lag", "window end is %d ms behind the wall clock".formatted(now - end));
+      return plan.taken(clock, end);
+    }
+    long[] times = new long[inWindow.size()];
+    for (int i = 0; i < times.length; i++) {
+      times[i] = FrameKeys.captureTs(inWindow.get(i).key);
+    }
+    int distinct = FrameSampler.sample(times, times.length, end, plan.duration(), picks);
+    if (distinct < minDistinct) {
+      skip(camera, end, "too-few-frames", distinct + " distinct frames < " + minDistinct);
+      return plan.taken(clock, end);
+    }
+    for (int i = 0; i < clipFrames; i++) {
+      KeyValue<Bytes, byte[]> kv = inWindow.get(picks[i]);
+      float[] planes = decoded.get(kv.key);
+      if (planes == null) {
+        try {
+          planes = decode(camera, kv.value); // cache miss after a restart or rebalance
+        } catch (FrameRejected e) {
+          // Stored frames were decoded once already: a failure now is a bug, not bad input.
+          throw new IllegalStateException("stored frame no longer decodes: " + e.getMessage(), e);
+        }
+        decoded.put(kv.key, planes);
+      }
+      clip[i] = planes;
+    }
+    long t0 = System.nanoTime();
+    float[] probs;
+    try {
+      probs = inference.probabilities(clip);
+    } catch (OrtException e) {
+      // Not the frame's fault: fail the task so Kafka Streams retries from the last commit.
+      throw new IllegalStateException("inference failed for camera " + camera + " window " + end, e);
+    }
+    long nanos = System.nanoTime() - t0;
+    metrics.windowInferred(nanos);
+    Prediction p = Predictions.of(camera, start, end, distinct, probs, config, nanos, now);
+    context.forward(
+        new Record<Object, Object>(camera, p, end), ActionStores.TO_PREDICTIONS);
+    context.forward(new Record<Object, Object>(camera, p, end), ActionStores.TO_EPISODES);
+    return plan.taken(clock, end);
+  }
+
+  private float[] decode(String camera, byte[] image) throws FrameRejected {
+    long t0 = System.nanoTime();
+    FramePreprocessor pre = preprocessors.computeIfAbsent(camera, this::preprocessor);
+    float[] planes = new float[pre.frameFloats()];
+    // The decoder hands out BGR, as OpenCV decodes; the preprocessor orders channels per manifest.
+    pre.process(decoder.decode(image), ChannelOrder.BGR, planes, 0);
+    metrics.frameDecoded(System.nanoTime() - t0);
+    return planes;
+  }
+
+  private FramePreprocessor preprocessor(String camera) {
+    TopologyConfig.Roi roi = config.camera(camera).roi();
+    return new FramePreprocessor(
+        config.model().preprocessing(),
+        roi == null
+            ? RegionOfInterest.FULL
+            : new RegionOfInterest(roi.x(), roi.y(), roi.width(), roi.height()));
+  }
+
+  @Override
+  public void close() {
+    decoded.clear();
+    decoder.close();
+  }
+
+  private Long firstFrameAfter(String camera, long ts) {
+    try (KeyValueIterator<Bytes, byte[]> it =
+        frames.range(
+            FrameKeys.key(camera, ts + 1, 0), FrameKeys.key(camera, Long.MAX_VALUE, Long.MAX_VALUE))) {
+      return it.hasNext() ? FrameKeys.captureTs(it.peekNextKey()) : null;
+    }
+  }
+
+  /** Deletes the camera's frames older than {@code from}: no future window can sample them. */
+  private void purge(String camera, long from) {
+    List<Bytes> old = new ArrayList<>();
+    try (KeyValueIterator<Bytes, byte[]> it =
+        frames.range(FrameKeys.key(camera, 0, 0), FrameKeys.key(camera, from - 1, Long.MAX_VALUE))) {
+      while (it.hasNext()) {
+        old.add(it.next().key);
+      }
+    }
+    for (Bytes k : old) {
+      frames.delete(k);
+      decoded.remove(k);
+    }
+  }
+
+  private void skip(String camera, long end, String reason, String detail) {
+    metrics.windowSkipped(reason);
+    log.debug("camera {}: window ending {} skipped ({}): {}", camera, end, reason, detail);
+  }
+
+  /** The original record, untouched, plus why it was refused and where it came from. */
+  private void deadLetter(Record<byte[], byte[]> record, String reason, String detail) {
+    metrics.deadLetter(reason);
+    Headers h = new RecordHeaders(record.headers().toArray());
+    h.add(DeadLetters.REASON, reason.getBytes(StandardCharsets.UTF_8));
+    h.add(DeadLetters.DETAIL, detail.getBytes(StandardCharsets.UTF_8));
+    context
+        .recordMetadata()
+        .ifPresent(
+            (RecordMetadata md) -> {
+              h.add(DeadLetters.SOURCE_TOPIC, md.topic().getBytes(StandardCharsets.UTF_8));
+              h.add(
+                  DeadLetters.SOURCE_PARTITION,
+                  Integer.toString(md.partition()).getBytes(StandardCharsets.UTF_8));
+              h.add(
+                  DeadLetters.SOURCE_OFFSET,
+                  Long.toString(md.offset()).getBytes(StandardCharsets.UTF_8));
+            });
+    log.warn(
+        "dead letter ({}): key {} at {}: {}",
+        reason,
+        DeadLetters.printableKey(record.key()),
+        context.recordMetadata().map(md -> md.topic() + "-" + md.partition() + "@" + md.offset()).orElse("?"),
+        detail);
+    context.forward(
+        new Record<Object, Object>(record.key(), record.value(), record.timestamp(), h),
+        ActionStores.TO_DEAD_LETTERS);
+  }
+}

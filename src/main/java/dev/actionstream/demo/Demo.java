@@ -1,0 +1,246 @@
+package dev.actionstream.demo;
+
+import dev.actionstream.broker.EmbeddedBroker;
+import dev.actionstream.engine.Engine;
+import dev.actionstream.ingest.FramePublisher;
+import dev.actionstream.metrics.EngineMetrics;
+import dev.actionstream.synthetic.CameraScript;
+import dev.actionstream.synthetic.SyntheticCamera;
+import dev.actionstream.topology.TopologyConfig;
+import dev.actionstream.topology.TopologyLoader;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
+
+/**
+ * The one-command demo: an in-process Kafka broker (or an existing cluster), synthetic cameras
+ * playing seeded scripts of the eight demo actions in real time, the engine on a topology file,
+ * and a subscriber that prints events and scores predictions against the scripts.
+ */
+public final class Demo {
+  /**
+   * @param duration how long the cameras play; null = until {@code stop} fires
+   * @param bootstrapServers an existing cluster; null = start an in-process broker
+   * @param stateDir Kafka Streams state; null = a temporary directory, deleted after
+   */
+  public record Options(
+      int cameras,
+      Duration duration,
+      Path topology,
+      String bootstrapServers,
+      long seed,
+      double fps,
+      Path stateDir,
+      PrintStream out) {}
+
+  /** Frames per camera topic partition count of the in-process broker's topics. */
+  private static final int PARTITIONS = 4;
+
+  private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(30);
+
+  private Demo() {}
+
+  /** Runs the demo; returns its summary (also printed) once the cameras stopped and drained. */
+  public static DemoSummary run(Options o, CountDownLatch stop) throws InterruptedException {
+    PrintStream out = o.out();
+    TopologyConfig config = TopologyLoader.load(o.topology(), o.bootstrapServers());
+    EmbeddedBroker broker = null;
+    Path tempState = null;
+    try {
+      if (o.bootstrapServers() == null) {
+        long t0 = System.nanoTime();
+        broker = EmbeddedBroker.start(EmbeddedBroker.Settings.defaults());
+        config = config.withBootstrapServers(broker.bootstrapServers());
+        out.printf(
+            "demo: Kafka broker (KRaft, in-process) on %s, started in %.1f s%n",
+            broker.bootstrapServers(), (System.nanoTime() - t0) / 1e9);
+      }
+      createTopics(config, broker);
+      Path state = o.stateDir();
+      if (state == null) {
+        state = tempState = Files.createTempDirectory("actionstream-demo-");
+      }
+      EngineMetrics metrics = EngineMetrics.inMemory();
+      try (Engine engine = Engine.start(config, metrics, state)) {
+        if (!engine.awaitRunning(Duration.ofSeconds(60))) {
+          throw new IllegalStateException("the engine did not reach RUNNING within 60 s");
+        }
+        out.printf(
+            "demo: engine %s running model %s (%s); %d synthetic cameras at %.0f fps%n",
+            config.applicationId(), config.model().name(), o.topology(), o.cameras(), o.fps());
+        try (OutputWatcher watcher =
+            new OutputWatcher(config.bootstrapServers(), config.outputs(), out)) {
+          watcher.start();
+          return play(o, config, metrics, watcher, stop);
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } finally {
+      if (broker != null) {
+        broker.close();
+      }
+      if (tempState != null) {
+        deleteTree(tempState);
+      }
+    }
+  }
+
+  private static DemoSummary play(
+      Options o, TopologyConfig config, EngineMetrics metrics, OutputWatcher watcher, CountDownLatch stop)
+      throws InterruptedException {
+    PrintStream out = o.out();
+    long start = System.currentTimeMillis() + 500;
+    long scriptMs = o.duration() != null ? o.duration().toMillis() : Duration.ofDays(1).toMillis();
+    AtomicBoolean running = new AtomicBoolean(true);
+    Map<String, CameraScript> scripts = new HashMap<>();
+    List<CameraFeed> feeds = new ArrayList<>();
+    try (FramePublisher publisher =
+        new FramePublisher(config.bootstrapServers(), config.input().topic(), Map.of())) {
+      for (int i = 1; i <= o.cameras(); i++) {
+        String id = "cam-" + i;
+        CameraScript script = CameraScript.random(o.seed() * 1_000_003L + i, start, scriptMs);
+        scripts.put(id, script);
+        SyntheticCamera camera =
+            new SyntheticCamera(
+                id, script, o.seed() * 7919L + i, new SyntheticCamera.Settings(o.fps(), 320, 240, 85));
+        feeds.add(new CameraFeed(camera, publisher, running));
+      }
+      feeds.forEach(CameraFeed::start);
+      long end = start + scriptMs;
+      long nextStatus = start + 10_000;
+      while (System.currentTimeMillis() < end && !stop.await(200, TimeUnit.MILLISECONDS)) {
+        if (System.currentTimeMillis() >= nextStatus) {
+          out.printf(
+              "demo: %3d s: frames %d, windows %d, predictions %d, events %d, dead letters %d%n",
+              (nextStatus - start) / 1000,
+              feeds.stream().mapToLong(CameraFeed::published).sum(),
+              metrics.windowsInferred() + metrics.windowsSkipped(),
+              watcher.predictions(),
+              watcher.events(),
+              watcher.deadLetters());
+          nextStatus += 10_000;
+        }
+      }
+      running.set(false);
+      for (CameraFeed f : feeds) {
+        f.join();
+      }
+      publisher.flush();
+    }
+    long frames = feeds.stream().mapToLong(CameraFeed::published).sum();
+    drain(metrics, watcher);
+    DemoSummary summary = score(frames, config, metrics, watcher, scripts);
+    out.println(summary.line());
+    return summary;
+  }
+
+  /** Waits until every inferred window's prediction has been read back (or a timeout). */
+  private static void drain(EngineMetrics metrics, OutputWatcher watcher) throws InterruptedException {
+    long deadline = System.nanoTime() + DRAIN_TIMEOUT.toNanos();
+    int seen = -1;
+    long stableSince = System.nanoTime();
+    while (System.nanoTime() < deadline) {
+      int now = watcher.predictions();
+      if (now != seen) {
+        seen = now;
+        stableSince = System.nanoTime();
+      }
+      boolean caughtUp = now >= metrics.windowsInferred();
+      if (caughtUp && System.nanoTime() - stableSince > TimeUnit.MILLISECONDS.toNanos(1500)) {
+        return;
+      }
+      Thread.sleep(100);
+    }
+  }
+
+  private static DemoSummary score(
+      long frames,
+      TopologyConfig config,
+      EngineMetrics metrics,
+      OutputWatcher watcher,
+      Map<String, CameraScript> scripts) {
+    long clipMs = Math.round(config.model().clip().duration() * 1000);
+    long scored = 0;
+    long correct = 0;
+    for (Map.Entry<String, Map<Long, String>> cam : watcher.predicted().entrySet()) {
+      CameraScript script = scripts.get(cam.getKey());
+      if (script == null) {
+        continue; // not one of ours (an existing cluster's other cameras)
+      }
+      for (Map.Entry<Long, String> w : cam.getValue().entrySet()) {
+        Optional<CameraScript.Segment> seg = script.segmentContaining(w.getKey() - clipMs, w.getKey());
+        if (seg.isPresent()) {
+          scored++;
+          if (seg.get().action().label().equals(w.getValue())) {
+            correct++;
+          }
+        }
+      }
+    }
+    return new DemoSummary(
+        frames,
+        metrics.windowsInferred() + metrics.windowsSkipped(),
+        watcher.predictions(),
+        scored,
+        correct,
+        watcher.events(),
+        watcher.episodes(),
+        watcher.deadLetters(),
+        watcher.duplicates());
+  }
+
+  /** Frames and output topics; on an existing cluster only those missing. */
+  private static void createTopics(TopologyConfig config, EmbeddedBroker broker) {
+    TopologyConfig.Outputs out = config.outputs();
+    List<String> names =
+        List.of(config.input().topic(), out.predictions(), out.events(), out.alerts(), out.deadLetters());
+    if (broker != null) {
+      Map<String, Integer> topics = new HashMap<>();
+      names.forEach(n -> topics.put(n, PARTITIONS));
+      broker.createTopics(topics);
+      return;
+    }
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+    try (Admin admin = Admin.create(p)) {
+      var existing = admin.listTopics().names().get(20, TimeUnit.SECONDS);
+      List<NewTopic> missing =
+          names.stream()
+              .filter(n -> !existing.contains(n))
+              .map(n -> new NewTopic(n, Optional.of(PARTITIONS), Optional.empty()))
+              .toList();
+      if (!missing.isEmpty()) {
+        admin.createTopics(missing).all().get(20, TimeUnit.SECONDS);
+      }
+    } catch (Exception e) {
+      throw new dev.actionstream.engine.EngineStartError(
+          "cannot create the demo topics on " + config.bootstrapServers() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static void deleteTree(Path dir) {
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      // best effort: a temp directory
+    }
+  }
+}

@@ -1,0 +1,65 @@
+package dev.actionstream.engine;
+
+import static dev.actionstream.clips.ActionStores.CLIP_FRAMES;
+import static dev.actionstream.clips.ActionStores.CLIP_WINDOWS;
+import static dev.actionstream.clips.ActionStores.EPISODES;
+import static dev.actionstream.clips.ActionStores.FRAMES_SOURCE;
+import static dev.actionstream.clips.ActionStores.OPEN_EPISODES;
+import static dev.actionstream.clips.ActionStores.TO_ALERTS;
+import static dev.actionstream.clips.ActionStores.TO_DEAD_LETTERS;
+import static dev.actionstream.clips.ActionStores.TO_EVENTS;
+import static dev.actionstream.clips.ActionStores.TO_PREDICTIONS;
+import static dev.actionstream.clips.ActionStores.WINDOW_SCHEDULE;
+
+import dev.actionstream.clips.CameraClock;
+import dev.actionstream.clips.ClipProcessor;
+import dev.actionstream.events.CameraEpisodes;
+import dev.actionstream.events.EpisodeProcessor;
+import dev.actionstream.inference.ModelSession;
+import dev.actionstream.metrics.EngineMetrics;
+import dev.actionstream.topology.TopologyConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Serdes;
+import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.state.Stores;
+
+/** The Kafka Streams topology of one topology file, stage by stage as DESIGN.md draws it. */
+public final class ActionTopology {
+  private ActionTopology() {}
+
+  public static Topology build(TopologyConfig config, ModelSession session, EngineMetrics metrics) {
+    TopologyConfig.Outputs out = config.outputs();
+    OutputSerializer ser = new OutputSerializer();
+    Topology t = new Topology();
+    // Frames, as raw bytes: the contract is checked in the processor so that nothing can fail
+    // deserialisation and every bad record reaches dead letters with its reason.
+    t.addSource(
+        FRAMES_SOURCE,
+        new ByteArrayDeserializer(),
+        new ByteArrayDeserializer(),
+        config.input().topic());
+    // Frames -> clip windows -> inference -> one prediction per (camera, window).
+    t.addProcessor(CLIP_WINDOWS, () -> new ClipProcessor(config, session, metrics), FRAMES_SOURCE);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(CLIP_FRAMES), Serdes.Bytes(), Serdes.ByteArray()),
+        CLIP_WINDOWS);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(WINDOW_SCHEDULE), Serdes.String(), CameraClock.SERDE),
+        CLIP_WINDOWS);
+    t.addSink(TO_PREDICTIONS, out.predictions(), ser, ser, CLIP_WINDOWS);
+    t.addSink(TO_DEAD_LETTERS, out.deadLetters(), ser, ser, CLIP_WINDOWS);
+    // Predictions -> episodes (smoothing, hysteresis, quiet time) -> events and alerts.
+    t.addProcessor(EPISODES, () -> new EpisodeProcessor(config, metrics), CLIP_WINDOWS);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(OPEN_EPISODES),
+            Serdes.String(),
+            JsonSerde.of(CameraEpisodes.class)),
+        EPISODES);
+    t.addSink(TO_EVENTS, out.events(), ser, ser, EPISODES);
+    t.addSink(TO_ALERTS, out.alerts(), ser, ser, EPISODES);
+    return t;
+  }
+}

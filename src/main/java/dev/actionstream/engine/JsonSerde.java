@@ -1,0 +1,26 @@
+package dev.actionstream.engine;
+
+import java.io.IOException;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.serialization.Serde;
+import org.apache.kafka.common.serialization.Serdes;
+
+/** JSON serde for state-store values (Jackson; the same mapper as the output topics). */
+public final class JsonSerde {
+  private JsonSerde() {}
+
+  public static <T> Serde<T> of(Class<T> type) {
+    return Serdes.serdeFrom(
+        (topic, value) -> new OutputSerializer().serialize(topic, value),
+        (topic, bytes) -> {
+          if (bytes == null) {
+            return null;
+          }
+          try {
+            return OutputSerializer.JSON.readValue(bytes, type);
+          } catch (IOException e) {
+            throw new SerializationException("cannot read " + type.getSimpleName(), e);
+          }
+        });
+  }
+}

@@ -1,0 +1,268 @@
+package dev.actionstream.engine;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.actionstream.clips.DeadLetters;
+import dev.actionstream.inference.ModelSession;
+import dev.actionstream.inference.SessionSettings;
+import dev.actionstream.metrics.EngineMetrics;
+import dev.actionstream.topology.TopologyConfig;
+import dev.actionstream.topology.TopologyConfig.Policy;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Properties;
+import java.util.Random;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.TestInputTopic;
+import org.apache.kafka.streams.TestOutputTopic;
+import org.apache.kafka.streams.TopologyTestDriver;
+import org.apache.kafka.streams.test.TestRecord;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Topology logic on TopologyTestDriver: real model, real JPEG frames, no broker. */
+class ActionTopologyTest {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final long T0 = 1_800_000_000_000L; // wall clock and first capture time
+  private static ModelSession session;
+
+  @TempDir Path stateDir;
+
+  @BeforeAll
+  static void open() {
+    session = ModelSession.open(TestTopologies.demo(Policy.BACKFILL).model(), new SessionSettings(2));
+  }
+
+  @AfterAll
+  static void close() {
+    session.close();
+  }
+
+  /** A driver with its topics; closes the driver. */
+  private final class Run implements AutoCloseable {
+    final EngineMetrics metrics = EngineMetrics.inMemory();
+    final TopologyTestDriver driver;
+    final TestInputTopic<byte[], byte[]> frames;
+    final TestOutputTopic<byte[], byte[]> predictions;
+    final TestOutputTopic<byte[], byte[]> events;
+    final TestOutputTopic<byte[], byte[]> alerts;
+    final TestOutputTopic<byte[], byte[]> deadLetters;
+
+    Run(TopologyConfig config) {
+      Properties p = Engine.properties(config, stateDir);
+      p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
+      driver =
+          new TopologyTestDriver(
+              ActionTopology.build(config, session, metrics), p, Instant.ofEpochMilli(T0));
+      frames =
+          driver.createInputTopic("frames", new ByteArraySerializer(), new ByteArraySerializer());
+      ByteArrayDeserializer d = new ByteArrayDeserializer();
+      predictions = driver.createOutputTopic("predictions", d, d);
+      events = driver.createOutputTopic("events", d, d);
+      alerts = driver.createOutputTopic("alerts", d, d);
+      deadLetters = driver.createOutputTopic("dead-letters", d, d);
+    }
+
+    void send(String camera, long ts, long seq, byte[] image) {
+      RecordHeaders h = new RecordHeaders();
+      h.add("capture-ts", Long.toString(ts).getBytes(StandardCharsets.UTF_8));
+      h.add("frame-seq", Long.toString(seq).getBytes(StandardCharsets.UTF_8));
+      frames.pipeInput(new TestRecord<>(camera.getBytes(StandardCharsets.UTF_8), image, h, ts));
+    }
+
+    List<JsonNode> read(TestOutputTopic<byte[], byte[]> topic) {
+      List<JsonNode> out = new ArrayList<>();
+      for (byte[] v : topic.readValuesToList()) {
+        try {
+          out.add(JSON.readTree(v));
+        } catch (IOException e) {
+          throw new AssertionError(e);
+        }
+      }
+      return out;
+    }
+
+    @Override
+    public void close() {
+      driver.close();
+    }
+  }
+
+  private static long frameTime(int i) {
+    return T0 + Math.round(i * 1000 / 15.0);
+  }
+
+  @Test
+  void everyWindowIsPredictedOnceAndEachFrameDecodedOnce() {
+    try (Run run = new Run(TestTopologies.demo(Policy.BACKFILL))) {
+      int n = 15 * 8; // 8 s at 15 fps
+      for (int i = 0; i < n; i++) {
+        run.send("cam-1", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
+      }
+      List<JsonNode> preds = run.read(run.predictions);
+      // First window: first multiple of 1000 >= T0 + 1600 = T0 + 2000; last frame at T0 + 7933
+      // -> due up to end + 300 <= 7933: ends T0+2000 .. T0+7000.
+      List<Long> ends = preds.stream().map(p -> p.get("window_end").asLong() - T0).toList();
+      assertEquals(List.of(2000L, 3000L, 4000L, 5000L, 6000L, 7000L), ends);
+      for (JsonNode p : preds) {
+        assertEquals(List.of(), RecordSchemas.violations(RecordSchemas.PREDICTION, p), p.toString());
+        assertEquals("cam-1", p.get("camera").asText());
+        assertEquals(p.get("window_end").asLong() - 1600, p.get("window_start").asLong());
+        assertEquals(8, p.get("frames").asInt());
+      }
+      assertEquals(n, run.metrics.framesDecoded(), "each frame decoded exactly once");
+      assertEquals(6, run.metrics.windowsInferred());
+    }
+  }
+
+  @Test
+  void framesOutOfOrderWithinGraceGiveTheSamePredictions() {
+    int n = 15 * 6;
+    List<Integer> order = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      order.add(i);
+    }
+    List<JsonNode> inOrder;
+    try (Run run = new Run(TestTopologies.demo(Policy.BACKFILL))) {
+      for (int i : order) {
+        run.send("cam-1", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
+      }
+      inOrder = run.read(run.predictions);
+    }
+    // Shuffle within blocks of 4 frames (267 ms < 300 ms grace).
+    Random rnd = new Random(7);
+    for (int b = 0; b + 4 <= n; b += 4) {
+      Collections.shuffle(order.subList(b, b + 4), rnd);
+    }
+    try (Run run = new Run(TestTopologies.demo(Policy.BACKFILL))) {
+      for (int i : order) {
+        run.send("cam-1", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
+      }
+      List<JsonNode> shuffled = run.read(run.predictions);
+      assertEquals(inOrder.size(), shuffled.size());
+      for (int i = 0; i < inOrder.size(); i++) {
+        assertEquals(inOrder.get(i).get("window_end"), shuffled.get(i).get("window_end"));
+        assertEquals(inOrder.get(i).get("scores"), shuffled.get(i).get("scores"));
+      }
+      assertEquals(0, run.metrics.deadLetters());
+    }
+  }
+
+  @Test
+  void badAndLateFramesGoToDeadLettersWithReasonAndOriginalBytes() {
+    try (Run run = new Run(TestTopologies.demo(Policy.BACKFILL))) {
+      for (int i = 0; i < 30; i++) {
+        run.send("cam-1", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
+      }
+      byte[] garbage = new byte[500];
+      new Random(1).nextBytes(garbage);
+      run.send("cam-1", frameTime(30), 30, garbage);
+      byte[] good = MovingSquare.frame(0);
+      run.send("cam-1", frameTime(31), 31, java.util.Arrays.copyOf(good, good.length / 2));
+      run.send("cam-1", frameTime(10), 10, good); // 1.4 s behind stream time: late
+      run.frames.pipeInput(new TestRecord<>(new byte[0], good, new RecordHeaders(), frameTime(32)));
+
+      List<TestRecord<byte[], byte[]>> dead = run.deadLetters.readRecordsToList();
+      List<String> reasons = new ArrayList<>();
+      for (TestRecord<byte[], byte[]> r : dead) {
+        reasons.add(new String(r.headers().lastHeader(DeadLetters.REASON).value(), StandardCharsets.UTF_8));
+        assertTrue(r.headers().lastHeader(DeadLetters.DETAIL).value().length > 0);
+      }
+      assertEquals(
+          List.of("unsupported-format", "undecodable-image", "late-frame", "missing-camera-id"),
+          reasons);
+      assertArrayEquals(garbage, dead.get(0).value(), "the original bytes");
+      assertEquals("cam-1", new String(dead.get(0).key(), StandardCharsets.UTF_8));
+      assertEquals(
+          "30",
+          new String(dead.get(0).headers().lastHeader("frame-seq").value(), StandardCharsets.UTF_8),
+          "the original headers");
+      assertEquals(4, run.metrics.deadLetters());
+      assertEquals(30, run.metrics.framesDecoded());
+    }
+  }
+
+  @Test
+  void realtimePolicySkipsWindowsOlderThanMaxLag() {
+    try (Run run = new Run(TestTopologies.demo(Policy.REALTIME))) {
+      for (int i = 0; i < 15 * 5; i++) {
+        run.send("cam-1", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
+      }
+      assertEquals(3, run.read(run.predictions).size());
+      // The wall clock jumps 13 s ahead: the next windows are 6-8 s old when due (max-lag 5 s).
+      run.driver.advanceWallClockTime(Duration.ofSeconds(13));
+      for (int i = 15 * 5; i < 15 * 8; i++) {
+        run.send("cam-1", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
+      }
+      assertEquals(0, run.read(run.predictions).size());
+      assertEquals(3, run.metrics.windowsSkipped("lag"));
+    }
+  }
+
+  @Test
+  void silentCameraRestartsItsWindowsAndEndsItsEpisodesAfterQuietTime() throws Exception {
+    TopologyConfig c = TestTopologies.demo(Policy.BACKFILL);
+    // Every label opens episodes at once (enter 0): the test is about ending them.
+    c =
+        new TopologyConfig(
+            c.file(), c.applicationId(), c.bootstrapServers(), c.model(), c.input(), c.windows(),
+            c.realtime(), c.inference(), c.outputs(),
+            new TopologyConfig.Episodes(
+                c.model().labels(), 0.0, 0.0, 1, Duration.ofSeconds(5), List.of("fall")),
+            c.cameras(), c.streams());
+    try (Run run = new Run(c)) {
+      for (int i = 0; i < 15 * 4; i++) {
+        run.send("cam-1", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
+      }
+      List<JsonNode> opened = run.read(run.events);
+      for (JsonNode e : opened) {
+        assertEquals(List.of(), RecordSchemas.violations(RecordSchemas.EVENT, e), e.toString());
+      }
+      assertEquals(
+          c.model().labels(),
+          opened.stream().filter(e -> e.get("type").asText().equals("new")).map(e -> e.get("label").asText()).toList(),
+          "one new episode per label");
+      assertTrue(
+          opened.stream().allMatch(e -> List.of("new", "update").contains(e.get("type").asText())));
+      List<JsonNode> alerts = run.read(run.alerts);
+      assertTrue(alerts.stream().allMatch(e -> e.get("label").asText().equals("fall")));
+      assertEquals(1, alerts.stream().filter(e -> e.get("type").asText().equals("new")).count());
+      run.driver.advanceWallClockTime(Duration.ofSeconds(6));
+      List<JsonNode> ends = run.read(run.events);
+      assertEquals(8, ends.size());
+      for (JsonNode e : ends) {
+        assertEquals("end", e.get("type").asText());
+        assertEquals("quiet", e.get("end_reason").asText());
+        assertEquals(List.of(), RecordSchemas.violations(RecordSchemas.EVENT, e), e.toString());
+      }
+      assertEquals(2, run.read(run.predictions).size());
+      // 20 s later the camera is back. Its stream time jumps: the two windows that still had
+      // frames are taken, then the empty one restarts the schedule at the new first frame.
+      long back = T0 + 20_000;
+      for (int i = 0; i < 15 * 3; i++) {
+        long ts = back + Math.round(i * 1000 / 15.0);
+        run.send("cam-1", ts, 1000 + i, MovingSquare.frame(ts - back));
+      }
+      List<Long> ends2 =
+          run.read(run.predictions).stream().map(p -> p.get("window_end").asLong() - back).toList();
+      assertEquals(List.of(-16_000L, -15_000L, 2000L), ends2);
+      assertEquals(0, run.metrics.windowsSkipped());
+    }
+  }
+}

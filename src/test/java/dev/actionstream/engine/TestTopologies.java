@@ -1,0 +1,43 @@
+package dev.actionstream.engine;
+
+import dev.actionstream.model.ManifestLoader;
+import dev.actionstream.model.ModelManifest;
+import dev.actionstream.topology.TopologyConfig;
+import dev.actionstream.topology.TopologyConfig.Episodes;
+import dev.actionstream.topology.TopologyConfig.Inference;
+import dev.actionstream.topology.TopologyConfig.Input;
+import dev.actionstream.topology.TopologyConfig.Outputs;
+import dev.actionstream.topology.TopologyConfig.Policy;
+import dev.actionstream.topology.TopologyConfig.Provider;
+import dev.actionstream.topology.TopologyConfig.Realtime;
+import dev.actionstream.topology.TopologyConfig.Windows;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Topology configs for tests, built in code so a test states exactly what it depends on. */
+public final class TestTopologies {
+  private TestTopologies() {}
+
+  public static final Path DEMO_X3D = Path.of("models/demo/x3d/manifest.yaml");
+
+  /** The demo X3D with 1 s hop, 300 ms grace, backfill, episodes over all labels but idle. */
+  public static TopologyConfig demo(Policy policy) {
+    ModelManifest m = ManifestLoader.load(DEMO_X3D);
+    return new TopologyConfig(
+        Path.of("test-topology.yaml").toAbsolutePath(),
+        "test-app",
+        "127.0.0.1:9",
+        m,
+        new Input("frames", 1 << 20, 4096L * 4096),
+        new Windows(Duration.ofSeconds(1), Duration.ofMillis(300), 4, Duration.ofSeconds(30)),
+        new Realtime(policy, Duration.ofSeconds(5)),
+        new Inference(Provider.CPU, 2, 1, 0),
+        new Outputs("predictions", "events", "alerts", "dead-letters", 3),
+        new Episodes(
+            m.labels().subList(1, m.labels().size()), 0.6, 0.4, 2, Duration.ofSeconds(5), List.of("fall")),
+        Map.of(),
+        Map.of());
+  }
+}

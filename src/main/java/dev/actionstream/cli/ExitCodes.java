@@ -1,5 +1,6 @@
 package dev.actionstream.cli;
 
+import dev.actionstream.broker.BrokerError;
 import dev.actionstream.model.ManifestError;
 import picocli.CommandLine;
 
@@ -19,6 +20,9 @@ public final class ExitCodes {
   /** ONNX Runtime's output differs from the golden (PyTorch) output by more than the tolerance. */
   public static final int PARITY_FAILED = 3;
 
+  /** The Kafka broker cannot be started (e.g. its port is in use) or reached. */
+  public static final int BROKER = 5;
+
   /**
    * Unknown option, missing parameter (sysexits EX_USAGE; picocli's default 2 means a bad model
    * here).
@@ -29,8 +33,14 @@ public final class ExitCodes {
 
   /** Maps what parsing or a command threw to an exit code (picocli asks it for both). */
   static final CommandLine.IExitCodeExceptionMapper MAPPER =
-      ex ->
-          ex instanceof CommandLine.ParameterException
-              ? USAGE
-              : ex instanceof ManifestError ? BAD_MODEL : FAILURE;
+      ex -> {
+        if (ex instanceof CommandLine.ParameterException) {
+          return USAGE;
+        } else if (ex instanceof ManifestError) {
+          return BAD_MODEL;
+        } else if (ex instanceof BrokerError) {
+          return BROKER;
+        }
+        return FAILURE;
+      };
 }

@@ -1,6 +1,7 @@
 package dev.actionstream.cli;
 
 import ai.onnxruntime.OrtEnvironment;
+import dev.actionstream.broker.BrokerError;
 import dev.actionstream.model.ManifestError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -14,13 +15,19 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Real-time video action recognition on Kafka Streams and ONNX Runtime.",
-    subcommands = {ValidateCommand.class, ModelBenchCommand.class, HelpCommand.class},
+    subcommands = {
+      ValidateCommand.class,
+      ModelBenchCommand.class,
+      BrokerCommand.class,
+      HelpCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
       "1:unexpected failure (stack trace printed)",
       "2:bad model: invalid manifest, or the ONNX file does not match it",
       "3:golden parity failed",
+      "5:broker unreachable or cannot start (e.g. its port is in use)",
       "64:usage error"
     })
 public final class Main implements Runnable {
@@ -44,9 +51,12 @@ public final class Main implements Runnable {
     throw new CommandLine.ParameterException(spec.commandLine(), "Missing required subcommand");
   }
 
-  /** A bad model is the user's to fix: print the field-naming message, not a stack trace. */
+  /**
+   * A bad model or a broker that cannot start is the user's to fix: print the message that says
+   * what is wrong, not a stack trace.
+   */
   private static int report(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
-    if (ex instanceof ManifestError) {
+    if (ex instanceof ManifestError || ex instanceof BrokerError) {
       cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
     } else {
       ex.printStackTrace(cmd.getErr());

@@ -1,5 +1,7 @@
 package dev.actionstream.cli;
 
+import dev.actionstream.broker.BrokerError;
+import dev.actionstream.engine.EngineStartError;
 import dev.actionstream.model.ManifestError;
 import dev.actionstream.topology.TopologyError;
 import picocli.CommandLine;
@@ -19,6 +21,9 @@ public final class ExitCodes {
 
   /** ONNX Runtime's output differs from the golden (PyTorch) output by more than the tolerance. */
   public static final int PARITY_FAILED = 3;
+
+  /** The Kafka broker cannot be started (e.g. its port is in use) or reached. */
+  public static final int BROKER = 5;
 
   /**
    * The topology file is invalid, or its model cannot be loaded or does not fit it (a bad model
@@ -43,6 +48,12 @@ public final class ExitCodes {
         if (ex instanceof TopologyError) {
           return BAD_TOPOLOGY;
         }
-        return ex instanceof ManifestError ? BAD_MODEL : FAILURE;
+        if (ex instanceof ManifestError) {
+          return BAD_MODEL;
+        }
+        if (ex instanceof BrokerError || ex instanceof EngineStartError) {
+          return BROKER;
+        }
+        return FAILURE;
       };
 }

@@ -1,6 +1,8 @@
 package dev.actionstream.cli;
 
 import ai.onnxruntime.OrtEnvironment;
+import dev.actionstream.broker.BrokerError;
+import dev.actionstream.engine.EngineStartError;
 import dev.actionstream.model.ManifestError;
 import dev.actionstream.topology.TopologyError;
 import picocli.CommandLine;
@@ -15,7 +17,14 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "Real-time video action recognition on Kafka Streams and ONNX Runtime.",
-    subcommands = {DemoCommand.class, RunCommand.class, ValidateCommand.class, ModelBenchCommand.class, HelpCommand.class},
+    subcommands = {
+      DemoCommand.class,
+      RunCommand.class,
+      BrokerCommand.class,
+      ValidateCommand.class,
+      ModelBenchCommand.class,
+      HelpCommand.class
+    },
     exitCodeListHeading = "%nExit codes:%n",
     exitCodeList = {
       "0:success",
@@ -23,6 +32,7 @@ import picocli.CommandLine.Spec;
       "2:bad model: invalid manifest, or the ONNX file does not match it",
       "3:golden parity failed",
       "4:bad topology: invalid topology file, or its model does not fit it",
+      "5:Kafka unreachable, its input topic missing, or the in-process broker cannot start",
       "64:usage error"
     })
 public final class Main implements Runnable {
@@ -47,11 +57,14 @@ public final class Main implements Runnable {
   }
 
   /**
-   * A bad model or topology is the user's to fix: print the field-naming message, not a stack
-   * trace.
+   * A bad model or topology, or a Kafka problem, is the user's to fix: print the message that
+   * says what is wrong, not a stack trace.
    */
   private static int report(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
-    if (ex instanceof ManifestError || ex instanceof TopologyError) {
+    if (ex instanceof ManifestError
+        || ex instanceof TopologyError
+        || ex instanceof BrokerError
+        || ex instanceof EngineStartError) {
       cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
     } else {
       ex.printStackTrace(cmd.getErr());

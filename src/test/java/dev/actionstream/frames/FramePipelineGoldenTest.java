@@ -1,0 +1,98 @@
+package dev.actionstream.frames;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.onnxruntime.OrtException;
+import dev.actionstream.TestModels;
+import dev.actionstream.inference.ClipBuffers;
+import dev.actionstream.inference.ModelSession;
+import dev.actionstream.inference.SessionSettings;
+import dev.actionstream.model.GoldenSet;
+import dev.actionstream.model.ManifestLoader;
+import dev.actionstream.model.ModelManifest;
+import dev.actionstream.model.ModelManifest.ChannelOrder;
+import java.nio.FloatBuffer;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The Java frame path against the Python model kit, for every model with a golden set: golden
+ * frames.u8 → FramePreprocessor → ClipAssembler must give the golden input tensors, and running
+ * them must give PyTorch's output.
+ */
+class FramePipelineGoldenTest {
+  /** Per input value: float32 rounding of two implementations of the same arithmetic. */
+  private static final double INPUT_TOLERANCE = 1e-5;
+
+  static List<Path> modelsWithGolden() {
+    return TestModels.withGolden();
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("modelsWithGolden")
+  void goldenFramesBecomeGoldenInputsAndGoldenOutput(Path manifestFile) throws OrtException {
+    ModelManifest m = ManifestLoader.load(manifestFile);
+    GoldenSet golden = GoldenSet.load(GoldenSet.dirOf(m));
+    long[] shape = golden.frames().shape(); // T, H, W, 3
+    int frames = (int) shape[0];
+    int height = (int) shape[1];
+    int width = (int) shape[2];
+    assertEquals(m.clip().frames(), frames, "golden clip frames");
+    byte[] raw = GoldenSet.read(golden.frames()).array();
+    int frameBytes = height * width * 3;
+
+    FramePreprocessor pre = new FramePreprocessor(m.preprocessing());
+    float[][] planes = new float[frames][pre.frameFloats()];
+    byte[] frame = new byte[frameBytes];
+    for (int t = 0; t < frames; t++) {
+      System.arraycopy(raw, t * frameBytes, frame, 0, frameBytes);
+      pre.process(frame, width, height, ChannelOrder.RGB, planes[t], 0);
+    }
+
+    try (ModelSession session = ModelSession.open(m, new SessionSettings(2))) {
+      ClipBuffers clips = session.newBuffers(1);
+      new ClipAssembler(m).fill(clips, 0, planes);
+
+      for (int i = 0; i < m.inputs().size(); i++) {
+        String name = m.inputs().get(i).name();
+        float[] expected = GoldenSet.readFloatArray(golden.inputs().get(name));
+        FloatBuffer actual = clips.clip(i, 0);
+        assertEquals(expected.length, actual.remaining(), name + " floats");
+        double maxDiff = 0;
+        for (int k = 0; k < expected.length; k++) {
+          maxDiff = Math.max(maxDiff, Math.abs(actual.get(k) - expected[k]));
+        }
+        System.out.printf("%s input %s: max |Δ| %.3e vs preprocess.py%n", m.name(), name, maxDiff);
+        double d = maxDiff;
+        assertTrue(d <= INPUT_TOLERANCE, () -> "%s input %s: max |Δ| %.3e".formatted(m.name(), name, d));
+      }
+
+      float[] scores = session.run(clips, 1)[0];
+      float[] expected = GoldenSet.readFloatArray(golden.output());
+      double maxAbs = 0;
+      double maxScaled = 0;
+      for (int k = 0; k < expected.length; k++) {
+        maxAbs = Math.max(maxAbs, Math.abs(scores[k] - expected[k]));
+        maxScaled = Math.max(maxScaled, GoldenSet.scaledError(scores[k], expected[k]));
+      }
+      System.out.printf("%s output: max |Δ| %.3e, scaled %.3e vs PyTorch%n", m.name(), maxAbs, maxScaled);
+      double scaled = maxScaled;
+      assertTrue(scaled <= golden.tolerance(),
+          () -> "%s output: scaled error %.3e > %.1e".formatted(m.name(), scaled, golden.tolerance()));
+      assertEquals(argmax(expected), argmax(scores), "top class");
+    }
+  }
+
+  private static int argmax(float[] v) {
+    int best = 0;
+    for (int k = 1; k < v.length; k++) {
+      if (v[k] > v[best]) {
+        best = k;
+      }
+    }
+    return best;
+  }
+}

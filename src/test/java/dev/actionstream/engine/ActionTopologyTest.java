@@ -56,6 +56,7 @@ class ActionTopologyTest {
 
   /** A driver with its topics; closes the driver. */
   private final class Run implements AutoCloseable {
+    final ModelSession model;
     final EngineMetrics metrics = EngineMetrics.inMemory();
     final TopologyTestDriver driver;
     final TestInputTopic<byte[], byte[]> frames;
@@ -65,11 +66,16 @@ class ActionTopologyTest {
     final TestOutputTopic<byte[], byte[]> deadLetters;
 
     Run(TopologyConfig config) {
+      this(config, session);
+    }
+
+    Run(TopologyConfig config, ModelSession model) {
+      this.model = model;
       Properties p = Engine.properties(config, stateDir);
       p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
       driver =
           new TopologyTestDriver(
-              ActionTopology.build(config, session, metrics), p, Instant.ofEpochMilli(T0));
+              ActionTopology.build(config, model, metrics), p, Instant.ofEpochMilli(T0));
       frames =
           driver.createInputTopic("frames", new ByteArraySerializer(), new ByteArraySerializer());
       ByteArrayDeserializer d = new ByteArrayDeserializer();
@@ -128,6 +134,27 @@ class ActionTopologyTest {
       }
       assertEquals(n, run.metrics.framesDecoded(), "each frame decoded exactly once");
       assertEquals(6, run.metrics.windowsInferred());
+    }
+  }
+
+  @Test
+  void slowFastGetsBothPathwaysFromTheSameDecodedFrames() {
+    TopologyConfig c = TestTopologies.demo(TestTopologies.DEMO_SLOWFAST, Policy.BACKFILL);
+    try (ModelSession sf = ModelSession.open(c.model(), new SessionSettings(2));
+        Run run = new Run(c, sf)) {
+      int n = 15 * 5;
+      for (int i = 0; i < n; i++) {
+        run.send("cam-1", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
+      }
+      List<JsonNode> preds = run.read(run.predictions);
+      assertEquals(
+          List.of(2000L, 3000L, 4000L),
+          preds.stream().map(p -> p.get("window_end").asLong() - T0).toList());
+      for (JsonNode p : preds) {
+        assertEquals("demo_slowfast", p.get("model").asText());
+        assertEquals(16, p.get("frames").asInt(), "16 fast frames, the slow ones among them");
+      }
+      assertEquals(n, run.metrics.framesDecoded());
     }
   }
 

@@ -21,10 +21,16 @@ public final class TestTopologies {
   private TestTopologies() {}
 
   public static final Path DEMO_X3D = Path.of("models/demo/x3d/manifest.yaml");
+  public static final Path DEMO_SLOWFAST = Path.of("models/demo/slowfast/manifest.yaml");
 
-  /** The demo X3D with 1 s hop, 300 ms grace, backfill, episodes over all labels but idle. */
+  /** The demo X3D with 1 s hop, 300 ms grace, episodes over all labels but idle. */
   public static TopologyConfig demo(Policy policy) {
-    ModelManifest m = ManifestLoader.load(DEMO_X3D);
+    return demo(DEMO_X3D, policy);
+  }
+
+  /** As {@link #demo(Policy)} with another model. */
+  public static TopologyConfig demo(Path manifest, Policy policy) {
+    ModelManifest m = ManifestLoader.load(manifest);
     return new TopologyConfig(
         Path.of("test-topology.yaml").toAbsolutePath(),
         "test-app",

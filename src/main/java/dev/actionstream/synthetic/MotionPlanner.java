@@ -96,8 +96,10 @@ final class MotionPlanner {
   /**
    * Falls follow each other closely enough that every clip-long stretch holds one whole fall: the
    * gap between consecutive fall starts plus the next fall stays under the clip less 60 ms at each
-   * end (each lying time is cut to fit). Falls take 0.4–0.55 s, the slow half of SYNTH.md's range:
-   * the models see a frame every 0.23 s, and a quicker fall often shows no tilted frame at all.
+   * end (each lying time is cut to fit). Within that budget, short falls (0.3–0.38 s) and brief
+   * standing (0.1–0.15 s) leave the longest lying time, so most windows end, as every generator
+   * fall clip does, on a fallen object; longer falls left more windows ending on a new upright or
+   * half-tipped object, and the models called many of those idle.
    */
   private static Motion topple(SplittableRandom rng, View view, double duration) {
     double side = view.side();

@@ -71,16 +71,32 @@ final class Backgrounds {
     return px;
   }
 
-  /** Mean luma over a rectangle (the view), for choosing contrasting object colours. */
-  static double luma(float[] px, int w, int x0, int y0, int x1, int y1) {
+  /** Luma of a rectangle (the view): its 10th percentile, mean and 90th percentile. */
+  static double[] luma(float[] px, int w, int x0, int y0, int x1, int y1) {
+    int[] histogram = new int[256];
     double sum = 0;
+    long n = 0;
     for (int y = y0; y < y1; y++) {
       for (int x = x0; x < x1; x++) {
         int i = (y * w + x) * 3;
-        sum += 0.299 * px[i] + 0.587 * px[i + 1] + 0.114 * px[i + 2];
+        double l = 0.299 * px[i] + 0.587 * px[i + 1] + 0.114 * px[i + 2];
+        sum += l;
+        histogram[(int) Math.min(255, Math.max(0, l * 255))]++;
+        n++;
       }
     }
-    return sum / Math.max(1, (long) (x1 - x0) * (y1 - y0));
+    return new double[] {percentile(histogram, n, 0.1), sum / Math.max(1, n), percentile(histogram, n, 0.9)};
+  }
+
+  private static double percentile(int[] histogram, long n, double q) {
+    long seen = 0;
+    for (int b = 0; b < histogram.length; b++) {
+      seen += histogram[b];
+      if (seen >= q * n) {
+        return (b + 0.5) / 255;
+      }
+    }
+    return 1;
   }
 
   private interface PixelFn {

@@ -31,23 +31,31 @@ record Look(
     Texture.FLAT, Texture.FLAT, Texture.STRIPES, Texture.CHECKER, Texture.GRADIENT, Texture.NOISE
   };
 
-  /** A look whose main colour's luminance differs from {@code backgroundLuma} by more than 0.28. */
-  static Look random(SplittableRandom rng, double backgroundLuma, Shape shape) {
-    float[] c = new float[3];
-    for (int attempt = 0; attempt < 50; attempt++) {
+  /**
+   * A look whose main colour stands out from the background: its luma differs by more than 0.28
+   * from the background's mean (SYNTH.md) and, where possible, by 0.2 from its darker and brighter
+   * parts too. Mean contrast alone let a green object vanish on the green half of a two-tone
+   * background, and the models then saw nothing move.
+   */
+  static Look random(SplittableRandom rng, double[] backgroundLuma, Shape shape) {
+    float[] c = null;
+    double bestScore = -1;
+    for (int attempt = 0; attempt < 40 && bestScore < 0.2; attempt++) {
+      float[] candidate = new float[3];
       for (int k = 0; k < 3; k++) {
-        c[k] = (float) rng.nextDouble();
+        candidate[k] = (float) rng.nextDouble();
       }
       if (rng.nextBoolean()) { // saturated half of the time
-        c[rng.nextInt(3)] = (float) rng.nextDouble(0, 0.2);
-        c[rng.nextInt(3)] = (float) rng.nextDouble(0.8, 1.0);
+        candidate[rng.nextInt(3)] = (float) rng.nextDouble(0, 0.2);
+        candidate[rng.nextInt(3)] = (float) rng.nextDouble(0.8, 1.0);
       }
-      if (Math.abs(luma(c) - backgroundLuma) > 0.3) {
-        break;
-      }
-      if (attempt == 49) { // a grey that surely contrasts
-        float g = backgroundLuma > 0.5 ? 0.08f : 0.92f;
-        c = new float[] {g, g, g};
+      double l = luma(candidate);
+      double score = Math.abs(l - backgroundLuma[1]) > 0.28
+          ? Math.min(Math.abs(l - backgroundLuma[0]), Math.abs(l - backgroundLuma[2]))
+          : -0.5 + Math.abs(l - backgroundLuma[1]);
+      if (score > bestScore) {
+        bestScore = score;
+        c = candidate;
       }
     }
     float[] c2 = new float[3];

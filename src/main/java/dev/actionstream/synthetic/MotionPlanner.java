@@ -95,27 +95,39 @@ final class MotionPlanner {
 
   /**
    * Falls follow each other closely enough that every clip-long stretch holds one whole fall: the
-   * gap between consecutive fall starts (≤ 0.45 + 0.25 + 0.3 s) plus the next fall (≤ 0.45 s) stays
-   * under the clip minus a frame's margin at each end.
+   * gap between consecutive fall starts plus the next fall stays under the clip less 60 ms at each
+   * end (each lying time is cut to fit). Within that budget, short falls (0.3–0.38 s) and brief
+   * standing (0.1–0.15 s) leave the longest lying time, so most windows end, as every generator
+   * fall clip does, on a fallen object; longer falls left more windows ending on a new upright or
+   * half-tipped object, and the models called many of those idle.
    */
   private static Motion topple(SplittableRandom rng, View view, double duration) {
     double side = view.side();
     double margin = 0.06 * side;
+    List<double[]> timing = new ArrayList<>(); // stand, fall
+    for (double t = 0; t < duration + 2; t += 1) {
+      timing.add(new double[] {rng.nextDouble(0.1, 0.15), rng.nextDouble(0.3, 0.38)});
+    }
     List<Motion.Topple.Fall> falls = new ArrayList<>();
     double t = 0;
-    while (t < duration) {
-      double height = rng.nextDouble(0.28, 0.5) * side;
+    for (int k = 0; t < duration; k++) {
+      // Each new object stands at its own spot, as the generator's respawned objects do. One
+      // spot for all of them read as idle: a window that starts and ends with an upright object
+      // at the same place shows no change.
+      double height = rng.nextDouble(0.3, 0.5) * side;
       double hh = height / 2;
       double hw = height / rng.nextDouble(1.8, 3.5) / 2;
       int fallSide = rng.nextBoolean() ? 1 : -1;
-      double stand = rng.nextDouble(0.15, 0.3);
-      double fallTime = rng.nextDouble(0.3, 0.45);
-      double lie = rng.nextDouble(0.15, 0.25);
       // Room for the lying object: one height on the falling side, and it ends lower down.
       double lo = view.x() + margin + hw + (fallSide < 0 ? height : 0);
       double hi = view.x() + side - margin - hw - (fallSide > 0 ? height : 0);
       double cx = within(rng, lo, hi);
       double cy = within(rng, view.y() + margin + hh, view.y() + side - margin - hh);
+      double stand = timing.get(k)[0];
+      double fallTime = timing.get(k)[1];
+      double[] next = timing.get(k + 1);
+      double lie = Math.max(0.12, Math.min(rng.nextDouble(0.5, 0.8),
+          CLIP_SECONDS - 0.12 - next[1] - fallTime - next[0]));
       double fallStart = t + stand;
       double end = fallStart + fallTime + lie;
       falls.add(new Motion.Topple.Fall(t, fallStart, fallTime, end, cx, cy, hw, hh, fallSide));

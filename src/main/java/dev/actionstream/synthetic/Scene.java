@@ -35,16 +35,16 @@ record Scene(
     SplittableRandom rng = new SplittableRandom(seed);
     View view = View.of(width, height);
     float[] bg = Backgrounds.render(Backgrounds.randomKind(rng), rng, width, height);
-    double luma = Backgrounds.luma(bg, width, (int) view.x(), (int) view.y(),
+    double[] luma = Backgrounds.luma(bg, width, (int) view.x(), (int) view.y(),
         (int) (view.x() + view.side()), (int) (view.y() + view.side()));
     Motion motion = MotionPlanner.plan(action, rng, view, duration);
     List<Look> looks = new ArrayList<>();
-    for (int i = 0; i < (action == Action.FALL ? 3 : 1); i++) {
-      Shape shape = action == Action.FALL && rng.nextDouble() < 0.4
-          ? Shape.RECT
-          : Shape.SOLIDS[rng.nextInt(Shape.SOLIDS.length)];
-      looks.add(Look.random(rng, luma, shape));
-    }
+    // One look per segment; a fall segment's successive objects look alike, as the generator's
+    // respawned ones do.
+    Shape shape = action == Action.FALL && rng.nextDouble() < 0.4
+        ? Shape.RECT
+        : Shape.SOLIDS[rng.nextInt(Shape.SOLIDS.length)];
+    looks.add(Look.random(rng, luma, shape));
     Pose first = motion.at(0);
     double side = view.side();
     double mainSmall = first == null ? 0.25 * side : 2 * Math.min(first.halfWidth(), first.halfHeight());
@@ -61,7 +61,9 @@ record Scene(
       distractors.add(new Distractor(Look.random(rng, luma, Shape.SOLIDS[rng.nextInt(Shape.SOLIDS.length)]),
           rng.nextDouble(width), rng.nextDouble(height), hw, s, speed * Math.cos(a), speed * Math.sin(a), walker));
     }
-    if (rng.nextDouble() < 0.3) {
+    // Pedestrians are tall and thin like a standing fall object, and a fall segment already shows
+    // a new standing object every second: together they hid the falls, so no crowd there.
+    if (rng.nextDouble() < 0.3 && action != Action.FALL) {
       double ground = rng.nextDouble(0.3, 0.9) * height;
       int people = 1 + rng.nextInt(6);
       for (int i = 0; i < people; i++) {

@@ -69,11 +69,14 @@ class SyntheticAccuracyTest {
     assertTrue(accuracy >= 0.95, "demo X3D accuracy " + accuracy);
   }
 
-  /** Reported, not asserted: the lead may retrain this model while the renderer stays. */
+  /**
+   * The target is 95 % here too (97.5 % with the default seeds, 93–96 % with others), but this model
+   * may be retrained while the renderer stays: the assertion is a floor against regressions.
+   */
   @Test
-  void tinySlowFastAccuracyOnTheSameWindowsIsReported() throws Exception {
+  void tinySlowFastRecognisesAtLeast90PercentOfTheSameWindows() throws Exception {
     double accuracy = evaluate(Path.of("models", "demo", "slowfast", "manifest.yaml"));
-    assertTrue(accuracy >= 0.0);
+    assertTrue(accuracy >= 0.90, "demo SlowFast accuracy " + accuracy);
   }
 
   private static double evaluate(Path manifestFile) throws OrtException, FrameRejected, IOException {

@@ -73,7 +73,7 @@ class EngineIT {
 
       // An independent subscriber's view of what the engine committed.
       Map<String, List<ConsumerRecord<byte[], byte[]>>> topics =
-          readAll(bootstrap, List.of("predictions", "events", "alerts", "dead-letters"));
+          TestConsumers.readAll(bootstrap, List.of("predictions", "events", "alerts", "dead-letters"));
       Map<String, TreeSet<Long>> windows = new HashMap<>();
       int duplicates = 0;
       for (ConsumerRecord<byte[], byte[]> r : topics.get("predictions")) {
@@ -156,25 +156,4 @@ class EngineIT {
     producer.send(new ProducerRecord<>("frames", null, ts, key, value, h));
   }
 
-  static Map<String, List<ConsumerRecord<byte[], byte[]>>> readAll(String bootstrap, List<String> topics) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.GROUP_ID_CONFIG, "engine-it-reader");
-    p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    Map<String, List<ConsumerRecord<byte[], byte[]>>> out = new HashMap<>();
-    topics.forEach(t -> out.put(t, new ArrayList<>()));
-    try (KafkaConsumer<byte[], byte[]> c = new KafkaConsumer<>(p)) {
-      c.subscribe(topics);
-      int idle = 0;
-      while (idle < 10) {
-        var records = c.poll(Duration.ofMillis(300));
-        idle = records.isEmpty() ? idle + 1 : 0;
-        records.forEach(r -> out.get(r.topic()).add(r));
-      }
-    }
-    return out;
-  }
 }

@@ -81,7 +81,7 @@ class KcatFramesIT {
         // windows end on whole seconds: from start + 1.6 s to the last frame − 0.3 s grace
         long expected = (times.get(times.size() - 1) - 300) / 1000 - (start + 1600 + 999) / 1000 + 1;
         while (predictions.size() < expected && System.nanoTime() < deadline) {
-          for (ConsumerRecord<byte[], byte[]> r : EngineIT.readAll(broker.bootstrapServers(), List.of("predictions")).get("predictions")) {
+          for (ConsumerRecord<byte[], byte[]> r : TestConsumers.readAll(broker.bootstrapServers(), List.of("predictions")).get("predictions")) {
             predictions.add(JSON.readTree(r.value()));
           }
         }

@@ -51,4 +51,30 @@ public final class ChildJvm {
     cmd.addAll(List.of(args));
     return cmd;
   }
+
+  /** The file a child's stderr went to, as text (for assertion messages). */
+  public static String read(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      return "(no " + file.getFileName() + ": " + e + ")";
+    }
+  }
+
+  /** The next line of a child's stdout, or null at its end. */
+  public static String readLine(java.io.BufferedReader reader) {
+    try {
+      return reader.readLine();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** A loopback port free right now. */
+  public static int freePort() throws IOException {
+    try (java.net.ServerSocket s =
+        new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
 }

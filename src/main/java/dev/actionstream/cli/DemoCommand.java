@@ -7,8 +7,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -61,21 +59,8 @@ final class DemoCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--cameras must be at least 1");
     }
     Path file = topology != null ? topology : Installation.file("topologies/demo.yaml");
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch done = new CountDownLatch(1);
     // Ctrl-C ends the demo the normal way (drain, summary) before the JVM exits.
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  stop.countDown();
-                  try {
-                    done.await(60, TimeUnit.SECONDS);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                },
-                "demo-shutdown"));
+    StopSignal signal = StopSignal.install("demo-shutdown", 60);
     try {
       DemoSummary s =
           Demo.run(
@@ -88,10 +73,10 @@ final class DemoCommand implements Callable<Integer> {
                   fps,
                   null,
                   new PrintStream(System.out, true)),
-              stop);
+              signal.stopRequested());
       return s.duplicates() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
     } finally {
-      done.countDown();
+      signal.finished();
     }
   }
 

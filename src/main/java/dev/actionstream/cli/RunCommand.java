@@ -8,7 +8,6 @@ import dev.actionstream.topology.TopologyLoader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -54,22 +53,7 @@ final class RunCommand implements Callable<Integer> {
     TopologyConfig config = TopologyLoader.load(topologyFile, bootstrapServers);
     PrintWriter out = spec.commandLine().getOut();
     Path state = stateDir != null ? stateDir : defaultStateDir(config);
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch closed = new CountDownLatch(1);
-    // On SIGTERM the JVM runs hooks and then halts: the hook waits until the engine has closed
-    // (committed its transaction), so a stop loses nothing.
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  stop.countDown();
-                  try {
-                    closed.await(40, java.util.concurrent.TimeUnit.SECONDS);
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                },
-                "run-shutdown"));
+    StopSignal signal = StopSignal.install("run-shutdown", 40);
     try (Engine engine = Engine.start(config, EngineMetrics.inMemory(), state)) {
       out.printf(
           "run: %s: %s -> %s, model %s, a %s clip every %s, brokers %s (Ctrl-C stops)%n",
@@ -81,9 +65,9 @@ final class RunCommand implements Callable<Integer> {
           Durations.format(config.windows().hop()),
           config.bootstrapServers());
       out.flush();
-      stop.await();
+      signal.stopRequested().await();
     } finally {
-      closed.countDown();
+      signal.finished();
     }
     return ExitCodes.OK;
   }

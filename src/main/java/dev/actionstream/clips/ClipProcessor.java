@@ -129,11 +129,15 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     frames.put(key, f.image());
     decoded.put(key, planes);
 
-    CameraClock clock = plan.advance(clocks.get(f.camera()), f.captureTs());
+    CameraClock before = clocks.get(f.camera());
+    CameraClock clock = plan.advance(before, f.captureTs());
     while (clock.nextEnd() + plan.grace() <= clock.streamTime()) {
       clock = window(f.camera(), clock, clock.nextEnd(), now);
     }
-    purge(f.camera(), plan.retainFrom(clock));
+    if (before == null || clock.nextEnd() != before.nextEnd()) {
+      // Only a taken window moves the retention edge: purge then, not on every frame.
+      purge(f.camera(), plan.retainFrom(clock));
+    }
     clocks.put(f.camera(), clock);
   }
 

@@ -148,6 +148,7 @@ public final class Demo {
     long frames = feeds.stream().mapToLong(CameraFeed::published).sum();
     drain(metrics, watcher);
     DemoSummary summary = score(frames, config, metrics, watcher, scripts);
+    out.println(summary.byActionLine());
     out.println(summary.line());
     return summary;
   }
@@ -180,6 +181,10 @@ public final class Demo {
     long clipMs = Math.round(config.model().clip().duration() * 1000);
     long scored = 0;
     long correct = 0;
+    Map<String, long[]> byAction = new java.util.LinkedHashMap<>();
+    for (dev.actionstream.synthetic.Action a : dev.actionstream.synthetic.Action.values()) {
+      byAction.put(a.label(), new long[2]);
+    }
     for (Map.Entry<String, Map<Long, String>> cam : watcher.predicted().entrySet()) {
       CameraScript script = scripts.get(cam.getKey());
       if (script == null) {
@@ -189,8 +194,11 @@ public final class Demo {
         Optional<CameraScript.Segment> seg = script.segmentContaining(w.getKey() - clipMs, w.getKey());
         if (seg.isPresent()) {
           scored++;
+          long[] c = byAction.get(seg.get().action().label());
+          c[1]++;
           if (seg.get().action().label().equals(w.getValue())) {
             correct++;
+            c[0]++;
           }
         }
       }
@@ -204,7 +212,8 @@ public final class Demo {
         watcher.events(),
         watcher.episodes(),
         watcher.deadLetters(),
-        watcher.duplicates());
+        watcher.duplicates(),
+        byAction);
   }
 
   /** Frames and output topics; on an existing cluster only those missing. */

@@ -20,7 +20,20 @@ public record DemoSummary(
     long events,
     long episodes,
     long deadLetters,
-    long duplicates) {
+    long duplicates,
+    java.util.Map<String, long[]> byAction) {
+
+  /** Per action (script order): {correct, scored}. */
+  public DemoSummary {
+    byAction = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(byAction));
+  }
+
+  /** "idle 30/30, move_left 28/29, ...": where the misses are. */
+  public String byActionLine() {
+    StringBuilder b = new StringBuilder("accuracy by action:");
+    byAction.forEach((a, c) -> b.append(' ').append(a).append(' ').append(c[0]).append('/').append(c[1]).append(','));
+    return b.length() > 0 && b.charAt(b.length() - 1) == ',' ? b.substring(0, b.length() - 1) : b.toString();
+  }
 
   public double accuracy() {
     return scored == 0 ? 0 : 100.0 * correct / scored;

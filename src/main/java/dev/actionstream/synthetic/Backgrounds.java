@@ -53,7 +53,7 @@ final class Backgrounds {
         fill(px, (x, y, k) -> (float) (smooth(grid, cells, (x + 0.5) / w, (y + 0.5) / h, k) * gain + offset), w, h);
       }
       case NOISY -> {
-        double sigma = rng.nextDouble(0.08, 0.25);
+        double sigma = rng.nextDouble(0.05, 0.15);
         fill(px, (x, y, k) -> (float) (c1[k] + rng.nextGaussian() * sigma), w, h);
       }
       case STRIPES -> {

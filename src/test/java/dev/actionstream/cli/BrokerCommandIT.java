@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.actionstream.ChildJvm;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -47,12 +48,12 @@ class BrokerCommandIT {
 
   @Test
   void startsOnTheGivenPortCreatesTheTopicsAndStopsCleanlyOnSigterm() throws Exception {
-    int port = freePort();
+    int port = ChildJvm.freePort();
     process = start("broker", "--port", String.valueOf(port), "--partitions", "2");
     BufferedReader out =
         new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
 
-    String line = CompletableFuture.supplyAsync(() -> readLine(out)).get(90, TimeUnit.SECONDS);
+    String line = CompletableFuture.supplyAsync(() -> ChildJvm.readLine(out)).get(90, TimeUnit.SECONDS);
 
     Matcher ready = READY.matcher(String.valueOf(line));
     assertTrue(ready.matches(), line + "\n" + stderr());
@@ -111,33 +112,14 @@ class BrokerCommandIT {
 
   /** The CLI's main class on this test run's class path, stderr to a file. */
   private Process start(String... args) throws IOException {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command =
-        new java.util.ArrayList<>(
-            List.of(java, "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    command.addAll(List.of(args));
-    return new ProcessBuilder(command).redirectError(tmp.resolve("stderr").toFile()).start();
+    return new ProcessBuilder(ChildJvm.command(tmp, Main.class, args))
+        .redirectError(tmp.resolve("stderr").toFile())
+        .start();
   }
 
   private String stderr() {
-    try {
-      return Files.readString(tmp.resolve("stderr"));
-    } catch (IOException e) {
-      return "(no stderr: " + e + ")";
-    }
+    return ChildJvm.read(tmp.resolve("stderr"));
   }
 
-  private static String readLine(BufferedReader reader) {
-    try {
-      return reader.readLine();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-      return s.getLocalPort();
-    }
-  }
 }

@@ -16,8 +16,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -56,7 +54,7 @@ class RunCommandIT {
   void unreachableBrokersStopTheStartWithExitCode5() throws IOException {
     StringWriter err = new StringWriter();
     int code =
-        execute(err, "run", "topologies/demo.yaml", "--bootstrap-servers", "127.0.0.1:" + freePort(),
+        execute(err, "run", "topologies/demo.yaml", "--bootstrap-servers", "127.0.0.1:" + ChildJvm.freePort(),
             "--state-dir", tmp.toString());
     assertEquals(ExitCodes.BROKER, code, err.toString());
     assertTrue(err.toString().contains("cannot reach the Kafka brokers at 127.0.0.1:"), err.toString());
@@ -104,7 +102,7 @@ class RunCommandIT {
               .start();
       BufferedReader out =
           new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-      String ready = CompletableFuture.supplyAsync(() -> readLine(out)).get(90, TimeUnit.SECONDS);
+      String ready = CompletableFuture.supplyAsync(() -> ChildJvm.readLine(out)).get(90, TimeUnit.SECONDS);
       assertTrue(String.valueOf(ready).startsWith("run: actionstream-demo: frames -> predictions"), ready + "\n" + stderr());
 
       long start = System.currentTimeMillis();
@@ -135,24 +133,8 @@ class RunCommandIT {
   }
 
   private String stderr() {
-    try {
-      return Files.readString(tmp.resolve("stderr"));
-    } catch (IOException e) {
-      return "(no stderr: " + e + ")";
-    }
+    return ChildJvm.read(tmp.resolve("stderr"));
   }
 
-  private static String readLine(BufferedReader reader) {
-    try {
-      return reader.readLine();
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-  }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
 }

@@ -226,6 +226,40 @@ class ActionTopologyTest {
   }
 
   @Test
+  void cameraOverridesCropTheRegionAndFilterEpisodeLabels() {
+    TopologyConfig c = TestTopologies.demo(Policy.BACKFILL);
+    // Episodes open at once (enter 0) so the label filter is what decides.
+    c =
+        new TopologyConfig(
+            c.file(), c.applicationId(), c.bootstrapServers(), c.model(), c.input(), c.windows(),
+            c.realtime(), c.inference(), c.outputs(),
+            new TopologyConfig.Episodes(c.model().labels(), 0.0, 0.0, 1, Duration.ofSeconds(5), List.of()),
+            java.util.Map.of(
+                "cam-roi",
+                new TopologyConfig.CameraOverride(
+                    new TopologyConfig.Roi(0.5, 0.25, 0.5, 0.5), List.of("move_right", "fall"))),
+            c.streams());
+    try (Run run = new Run(c)) {
+      for (int i = 0; i < 15 * 4; i++) {
+        byte[] jpeg = MovingSquare.frame(frameTime(i) - T0);
+        run.send("cam-full", frameTime(i), i, jpeg);
+        run.send("cam-roi", frameTime(i), i, jpeg);
+      }
+      List<JsonNode> preds = run.read(run.predictions);
+      JsonNode full = preds.stream().filter(p -> p.get("camera").asText().equals("cam-full")).findFirst().orElseThrow();
+      JsonNode roi = preds.stream().filter(p -> p.get("camera").asText().equals("cam-roi")).findFirst().orElseThrow();
+      assertEquals(full.get("window_end"), roi.get("window_end"));
+      assertTrue(!full.get("scores").equals(roi.get("scores")), "the region of interest changes what the model sees");
+      List<String> roiLabels =
+          run.read(run.events).stream()
+              .filter(e -> e.get("camera").asText().equals("cam-roi") && e.get("type").asText().equals("new"))
+              .map(e -> e.get("label").asText())
+              .toList();
+      assertEquals(List.of("move_right", "fall"), roiLabels);
+    }
+  }
+
+  @Test
   void realtimePolicySkipsWindowsOlderThanMaxLag() {
     try (Run run = new Run(TestTopologies.demo(Policy.REALTIME))) {
       for (int i = 0; i < 15 * 5; i++) {

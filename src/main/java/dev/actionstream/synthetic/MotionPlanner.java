@@ -72,13 +72,13 @@ final class MotionPlanner {
   private static Motion zoom(boolean approach, SplittableRandom rng, View view, double aspect, double duration) {
     double side = view.side();
     aspect = Math.min(Math.max(aspect, 0.6), 1.0);
-    // One sweep from small (14 % of the side, SYNTH.md's floor) to large (76 %, the whole object
-    // in view) per segment where a per-clip ratio of at least 1.5 allows it (segments up to
-    // ~6.7 s); longer ones restart once. A window holding the restart (the size jumps back) is
-    // the one window of a zoom segment the models may miss, so restarts are kept rare.
-    double small = 0.14 * side;
-    double large = 0.76 * side;
-    double perClip = Math.min(2.2, Math.max(1.5, Math.pow(large / small, CLIP_SECONDS / duration)));
+    // One sweep from small (16 % of the side) to large (85 %, the whole object in view) per
+    // segment: a window holding a restart (the size jumps back) is one the models may miss.
+    double small = 0.16 * side;
+    double large = 0.85 * side;
+    // With this span one sweep lasts a whole segment of up to 8 s at x1.4 per clip or more
+    // (the generator's range is x1.4-2.5).
+    double perClip = Math.min(2.2, Math.max(1.4, Math.pow(large / small, CLIP_SECONDS / duration)));
     double rate = (approach ? 1 : -1) * Math.log(perClip) / CLIP_SECONDS;
     double cycle = Math.log(large / small) / Math.abs(rate);
     double start = approach ? small : large;

@@ -51,7 +51,9 @@ record Scene(
     double mainLong = first == null ? 0.35 * side : 2 * Math.max(first.halfWidth(), first.halfHeight());
 
     List<Distractor> distractors = new ArrayList<>();
-    int n = new int[] {0, 0, 0, 1, 2}[rng.nextInt(5)];
+    // Idle means that no object moves (SYNTH.md): idle scenes get static clutter only. Walkers
+    // crossing an idle scene made the models call it a move, which the class definition allows.
+    int n = action == Action.IDLE ? 0 : new int[] {0, 0, 0, 1, 2}[rng.nextInt(5)];
     for (int i = 0; i < n; i++) {
       double s = rng.nextDouble(0.12, 0.4) * mainSmall / 2;
       boolean walker = rng.nextBoolean();
@@ -63,7 +65,7 @@ record Scene(
     }
     // Pedestrians are tall and thin like a standing fall object, and a fall segment already shows
     // a new standing object every second: together they hid the falls, so no crowd there.
-    if (rng.nextDouble() < 0.15 && action != Action.FALL) {
+    if (rng.nextDouble() < 0.15 && action != Action.FALL && action != Action.IDLE) {
       double ground = rng.nextDouble(0.3, 0.9) * height;
       int people = 1 + rng.nextInt(6);
       for (int i = 0; i < people; i++) {

@@ -237,6 +237,10 @@ class Motion:
     fall_time: float = 0.5
     pivot_side: int = 1           # +1: tips to the right about the bottom-right corner
     wrap: Optional[Tuple[float, float, float, float]] = None  # x0, x1, y0, y1 of a wrap region
+    # A conveyor wrap along one axis of the view square (origin, side, horizontal): what leaves
+    # one side is at once back on the other, so two clipped copies can show at one instant. The
+    # engine's synthetic cameras move objects this way through long segments.
+    conveyor: Optional[Tuple[float, float, bool]] = None
     reset_at: Optional[float] = None   # approach/recede: size jumps back to the start here
     respawn_before: Optional[float] = None  # fall: a lying object is replaced by this one then
     respawn_prev: Optional[Tuple[float, float, float, float]] = None
@@ -269,6 +273,12 @@ class Motion:
             x0, x1, y0, y1 = self.wrap
             cx = x0 + (cx - x0) % (x1 - x0)
             cy = y0 + (cy - y0) % (y1 - y0)
+        if self.conveyor is not None:
+            o, side, horizontal = self.conveyor
+            if horizontal:
+                cx = o + (cx - o) % side
+            else:
+                cy = o + (cy - o) % side
         return cx, cy, self.hw * scale, self.hh * scale, 0.0, True
 
 
@@ -308,9 +318,15 @@ def random_motion(rng: np.random.Generator, label: str, h: int, w: int, duration
         if not horizontal and sign < 0:
             cy += dist
         m = Motion(label, cx, cy, hw, hh, vx=vx, vy=vy, duration=duration)
-        if rng.random() < 0.12:  # long segments wrap round the view: leave one side, enter the other
-            m.wrap = (ox - hw, ox + side + hw, oy - hh, oy + side + hh) if horizontal else \
-                (ox - hw, ox + side + hw, oy - hh, oy + side + hh)
+        r = rng.random()
+        if r < 0.3:  # long segments as the engine's cameras play them: a conveyor round the view
+            if horizontal:
+                m.cx = ox + rng.uniform(0, side)
+            else:
+                m.cy = oy + rng.uniform(0, side)
+            m.conveyor = (ox, side, True) if horizontal else (oy, side, False)
+        elif r < 0.36:  # or leave one side wholly, then enter on the other
+            m.wrap = (ox - hw, ox + side + hw, oy - hh, oy + side + hh)
         return m
     if label in ("approach", "recede"):
         ratio = rng.uniform(1.4, 2.5) if label == "approach" else rng.uniform(0.4, 0.7)
@@ -438,6 +454,13 @@ def random_scene(rng: np.random.Generator, label: str, duration: float,
                  int(rng.integers(25, 96)), float(fps or rng.choice(FPS_CHOICES)))
 
 
+def square_of(scene: Scene) -> Tuple[int, int, int, int]:
+    """Pixel bounds x0, y0, x1, y1 of the centre square the models see."""
+    side = min(scene.width, scene.height)
+    x0, y0 = (scene.width - side) // 2, (scene.height - side) // 2
+    return x0, y0, x0 + side, y0 + side
+
+
 def render_frame(scene: Scene, t: float, rng: np.random.Generator) -> np.ndarray:
     """The scene at clip time t as uint8 RGB after camera noise, gain and JPEG."""
     img = scene.background
@@ -454,7 +477,18 @@ def render_frame(scene: Scene, t: float, rng: np.random.Generator) -> np.ndarray
     if scene.main is not None:
         cx, cy, hw, hh, a, visible = scene.main.state(t)
         if visible:
-            draw_object(img, scene.main_look, cx, cy, hw, hh, a)
+            conveyor = scene.main.conveyor
+            if conveyor is None:
+                draw_object(img, scene.main_look, cx, cy, hw, hh, a)
+            else:  # the object and its copies one side away, clipped to the view square
+                o, side, horizontal = conveyor
+                sq = square_of(scene)
+                layer = img.copy()
+                for k in (-1, 0, 1):
+                    dx, dy = (k * side, 0.0) if horizontal else (0.0, k * side)
+                    draw_object(layer, scene.main_look, cx + dx, cy + dy, hw, hh, a)
+                x0, y0, x1, y1 = sq
+                img[y0:y1, x0:x1] = layer[y0:y1, x0:x1]
     g0, slope, flicker = scene.brightness
     gain = g0 + slope * t + flicker * math.sin(t * 2 * math.pi * 3.1)
     img = img * gain

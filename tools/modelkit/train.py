@@ -32,7 +32,7 @@ FLIP_LABEL = [0, 2, 1, 3, 4, 5, 6, 7]
 SPLITS = {"train": 1, "val": 2}
 # The SlowFast-style model learns more slowly (its fast pathway is very thin).
 # Budgets that fit both models' training into an hour on a 2-core machine.
-DEFAULT_EPOCHS = {"demo_x3d": 12, "demo_slowfast": 14}
+DEFAULT_EPOCHS = {"demo_x3d": 12, "demo_slowfast": 10}
 DEFAULT_PER_CLASS = {"demo_x3d": 1000, "demo_slowfast": 1000}
 
 

@@ -160,8 +160,8 @@ class Fuse(nn.Module):
 
 
 class TinySlowFast(nn.Module):
-    def __init__(self, num_classes: int = 8, alpha: int = 4, slow_width=(24, 48, 96),
-                 fast_width=(8, 24, 48), dropout: float = 0.2):
+    def __init__(self, num_classes: int = 8, alpha: int = 4, slow_width=(32, 64, 128),
+                 fast_width=(12, 24, 48), depth=(2, 2), dropout: float = 0.2):
         super().__init__()
         s0, f0 = slow_width[0], fast_width[0]
         # Stems: the slow one sees no temporal context, the fast one does (kernel 5 in time).
@@ -177,12 +177,16 @@ class TinySlowFast(nn.Module):
         self.slow_stages = nn.ModuleList()
         self.fast_stages = nn.ModuleList()
         s_in, f_in = s0, f0
-        for i, (s_out, f_out) in enumerate(zip(slow_width[1:], fast_width[1:])):
+        for i, (s_out, f_out, n) in enumerate(zip(slow_width[1:], fast_width[1:], depth)):
             fuse = Fuse(f_in, alpha)
             self.fuse.append(fuse)
             # Slow pathway uses temporal kernels only in its later stage, as SlowFast's res4/res5.
-            self.slow_stages.append(ResBlock3d(s_in + fuse.out_channels, s_out, 3 if i > 0 else 1, 2))
-            self.fast_stages.append(ResBlock3d(f_in, f_out, 3, 2))
+            tk = 3 if i > 0 else 1
+            self.slow_stages.append(nn.Sequential(
+                ResBlock3d(s_in + fuse.out_channels, s_out, tk, 2),
+                *[ResBlock3d(s_out, s_out, tk, 1) for _ in range(n - 1)]))
+            self.fast_stages.append(nn.Sequential(
+                ResBlock3d(f_in, f_out, 3, 2), *[ResBlock3d(f_out, f_out, 3, 1) for _ in range(n - 1)]))
             s_in, f_in = s_out, f_out
         self.dropout = nn.Dropout(dropout)
         self.proj = nn.Linear(s_in + f_in, num_classes)

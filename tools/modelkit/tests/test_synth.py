@@ -20,7 +20,7 @@ def _plain_scene(label: str, seed: int, duration: float = 1.6):
     scene.brightness, scene.noise_sigma, scene.jpeg_quality = (1.0, 0.0, 0.0), 0.0, 95
     scene.bg_drift = (0.0, 0.0)
     m = scene.main
-    m.wrap, m.reset_at, m.respawn_before = None, None, None
+    m.wrap, m.conveyor, m.reset_at, m.respawn_before = None, None, None, None
     return scene, rng
 
 

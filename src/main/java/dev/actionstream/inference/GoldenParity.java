@@ -84,7 +84,8 @@ public final class GoldenParity {
     return new Result(maxAbs, maxScaled, tolerance, argmax(actual), argmax(expected));
   }
 
-  private static int argmax(float[] v) {
+  /** Index of the highest score (the first of equals): the top class. */
+  public static int argmax(float[] v) {
     int best = 0;
     for (int k = 1; k < v.length; k++) {
       if (v[k] > v[best]) {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtException;
 import dev.actionstream.TestModels;
+import dev.actionstream.inference.GoldenParity;
 import dev.actionstream.inference.ClipBuffers;
 import dev.actionstream.inference.ModelSession;
 import dev.actionstream.inference.SessionSettings;
@@ -82,17 +83,8 @@ class FramePipelineGoldenTest {
       double scaled = maxScaled;
       assertTrue(scaled <= golden.tolerance(),
           () -> "%s output: scaled error %.3e > %.1e".formatted(m.name(), scaled, golden.tolerance()));
-      assertEquals(argmax(expected), argmax(scores), "top class");
+      assertEquals(GoldenParity.argmax(expected), GoldenParity.argmax(scores), "top class");
     }
   }
 
-  private static int argmax(float[] v) {
-    int best = 0;
-    for (int k = 1; k < v.length; k++) {
-      if (v[k] > v[best]) {
-        best = k;
-      }
-    }
-    return best;
-  }
 }

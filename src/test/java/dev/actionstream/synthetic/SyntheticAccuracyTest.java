@@ -8,6 +8,7 @@ import dev.actionstream.frames.ClipAssembler;
 import dev.actionstream.frames.FrameDecoder;
 import dev.actionstream.frames.FramePreprocessor;
 import dev.actionstream.frames.FrameRejected;
+import dev.actionstream.inference.GoldenParity;
 import dev.actionstream.inference.ClipBuffers;
 import dev.actionstream.inference.ModelSession;
 import dev.actionstream.inference.SessionSettings;
@@ -115,7 +116,7 @@ class SyntheticAccuracyTest {
           }
           assembler.fill(buffers, 0, clip);
           float[] scores = session.run(buffers, 1)[0];
-          int predicted = argmax(scores);
+          int predicted = GoldenParity.argmax(scores);
           int truth = segment.get().action().ordinal();
           confusion[truth][predicted]++;
           if (DUMP != null && predicted != truth) {
@@ -191,13 +192,4 @@ class SyntheticAccuracyTest {
     }
   }
 
-  private static int argmax(float[] v) {
-    int best = 0;
-    for (int k = 1; k < v.length; k++) {
-      if (v[k] > v[best]) {
-        best = k;
-      }
-    }
-    return best;
-  }
 }

@@ -107,7 +107,10 @@ public final class Demo {
       Options o, TopologyConfig config, EngineMetrics metrics, OutputWatcher watcher, CountDownLatch stop)
       throws InterruptedException {
     PrintStream out = o.out();
-    long start = System.currentTimeMillis() + 500;
+    // Scripts start on a multiple of the hop, as window ends do: a seed then gives the same
+    // windows over the same frames on every run, so the summary is reproducible.
+    long hop = config.windows().hop().toMillis();
+    long start = Math.floorDiv(System.currentTimeMillis() + 500 + hop - 1, hop) * hop;
     long scriptMs = o.duration() != null ? o.duration().toMillis() : Duration.ofDays(1).toMillis();
     AtomicBoolean running = new AtomicBoolean(true);
     Map<String, CameraScript> scripts = new HashMap<>();

@@ -103,9 +103,11 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     long now = context.currentSystemTimeMs();
     IncomingFrame f;
     float[] planes;
+    CameraClock before;
     try {
       f = contract.check(record.key(), record.value(), record.headers(), record.timestamp(), now);
-      CameraClock clock = clocks.get(f.camera());
+      before = clocks.get(f.camera());
+      CameraClock clock = before;
       if (plan.isLate(clock, f.captureTs())) {
         throw new InvalidFrame(
             "late-frame",
@@ -129,7 +131,6 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     frames.put(key, f.image());
     decoded.put(key, planes);
 
-    CameraClock before = clocks.get(f.camera());
     CameraClock clock = plan.advance(before, f.captureTs());
     while (clock.nextEnd() + plan.grace() <= clock.streamTime()) {
       clock = window(f.camera(), clock, clock.nextEnd(), now);

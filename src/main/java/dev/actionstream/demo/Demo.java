@@ -2,6 +2,7 @@ package dev.actionstream.demo;
 
 import dev.actionstream.broker.EmbeddedBroker;
 import dev.actionstream.engine.Engine;
+import dev.actionstream.engine.Topics;
 import dev.actionstream.ingest.FramePublisher;
 import dev.actionstream.metrics.EngineMetrics;
 import dev.actionstream.synthetic.CameraScript;
@@ -20,14 +21,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.NewTopic;
 
 /**
  * The one-command demo: an in-process Kafka broker (or an existing cluster), synthetic cameras
@@ -219,32 +216,16 @@ public final class Demo {
         byAction);
   }
 
-  /** Frames and output topics; on an existing cluster only those missing. */
+  /**
+   * The frames topic; the engine's start creates missing output topics with the same partition
+   * count. On an existing cluster, only when missing.
+   */
   private static void createTopics(TopologyConfig config, EmbeddedBroker broker) {
-    TopologyConfig.Outputs out = config.outputs();
-    List<String> names =
-        List.of(config.input().topic(), out.predictions(), out.events(), out.alerts(), out.deadLetters());
+    String input = config.input().topic();
     if (broker != null) {
-      Map<String, Integer> topics = new HashMap<>();
-      names.forEach(n -> topics.put(n, PARTITIONS));
-      broker.createTopics(topics);
-      return;
-    }
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    try (Admin admin = Admin.create(p)) {
-      var existing = admin.listTopics().names().get(20, TimeUnit.SECONDS);
-      List<NewTopic> missing =
-          names.stream()
-              .filter(n -> !existing.contains(n))
-              .map(n -> new NewTopic(n, Optional.of(PARTITIONS), Optional.empty()))
-              .toList();
-      if (!missing.isEmpty()) {
-        admin.createTopics(missing).all().get(20, TimeUnit.SECONDS);
-      }
-    } catch (Exception e) {
-      throw new dev.actionstream.engine.EngineStartError(
-          "cannot create the demo topics on " + config.bootstrapServers() + ": " + e.getMessage(), e);
+      broker.createTopics(Map.of(input, PARTITIONS));
+    } else {
+      Topics.createMissing(config.bootstrapServers(), List.of(input), PARTITIONS, Duration.ofSeconds(20));
     }
   }
 

@@ -9,9 +9,11 @@ import org.apache.kafka.common.serialization.Serdes;
 public final class JsonSerde {
   private JsonSerde() {}
 
+  private static final OutputSerializer WRITER = new OutputSerializer();
+
   public static <T> Serde<T> of(Class<T> type) {
     return Serdes.serdeFrom(
-        (topic, value) -> new OutputSerializer().serialize(topic, value),
+        WRITER::serialize,
         (topic, bytes) -> {
           if (bytes == null) {
             return null;

@@ -4,7 +4,7 @@ import dev.actionstream.topology.TopologyConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -20,14 +20,11 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * Start check of the topology's topics: the brokers answer, the input topic exists, and the
  * output topics exist (created with the input's partition count when missing).
  */
-final class Topics {
+public final class Topics {
   private Topics() {}
 
   static void ensure(TopologyConfig config, Duration timeout) {
-    Properties p = new Properties();
-    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
-    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));
+    Properties p = adminProperties(config.bootstrapServers(), timeout);
     String input = config.input().topic();
     TopologyConfig.Outputs out = config.outputs();
     try (Admin admin = Admin.create(p)) {
@@ -49,20 +46,14 @@ final class Topics {
       TopicDescription d =
           admin.describeTopics(List.of(input)).allTopicNames().get().get(input);
       int partitions = d.partitions().size();
-      List<NewTopic> missing = new ArrayList<>();
-      for (String t : List.of(out.predictions(), out.events(), out.alerts(), out.deadLetters())) {
-        if (!existing.contains(t)) {
-          missing.add(new NewTopic(t, java.util.Optional.of(partitions), java.util.Optional.empty()));
-        }
-      }
-      if (!missing.isEmpty()) {
-        try {
-          admin.createTopics(missing).all().get();
-        } catch (ExecutionException e) {
-          if (!(e.getCause() instanceof TopicExistsException)) {
-            throw new EngineStartError("cannot create output topics: " + e.getCause().getMessage(), e);
-          }
-        }
+      try {
+        createMissing(
+            admin,
+            existing,
+            List.of(out.predictions(), out.events(), out.alerts(), out.deadLetters()),
+            partitions);
+      } catch (ExecutionException e) {
+        throw new EngineStartError("cannot create output topics: " + e.getCause().getMessage(), e);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -72,4 +63,51 @@ final class Topics {
     }
   }
 
+  /**
+   * Creates those of {@code names} that the cluster at {@code bootstrapServers} lacks, with
+   * {@code partitions} partitions and the broker's replication factor.
+   */
+  public static void createMissing(
+      String bootstrapServers, List<String> names, int partitions, Duration timeout) {
+    try (Admin admin = Admin.create(adminProperties(bootstrapServers, timeout))) {
+      Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      createMissing(admin, existing, names, partitions);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new EngineStartError("interrupted while creating topics", e);
+    } catch (ExecutionException | TimeoutException e) {
+      throw new EngineStartError(
+          "cannot create topics %s on %s: %s".formatted(names, bootstrapServers, e.getMessage()), e);
+    }
+  }
+
+  /** Calls give up after {@code timeout}; one request may take at most that, or 10 s. */
+  private static Properties adminProperties(String bootstrapServers, Duration timeout) {
+    Properties p = new Properties();
+    p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+    p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+    p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));
+    return p;
+  }
+
+  /** Another client creating the same topic meanwhile is fine. */
+  private static void createMissing(Admin admin, Set<String> existing, List<String> names, int partitions)
+      throws InterruptedException, ExecutionException {
+    List<NewTopic> missing = new ArrayList<>();
+    for (String t : names) {
+      if (!existing.contains(t)) {
+        missing.add(new NewTopic(t, Optional.of(partitions), Optional.empty()));
+      }
+    }
+    if (missing.isEmpty()) {
+      return;
+    }
+    try {
+      admin.createTopics(missing).all().get();
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw e;
+      }
+    }
+  }
 }

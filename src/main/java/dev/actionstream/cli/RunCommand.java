@@ -1,8 +1,8 @@
 package dev.actionstream.cli;
 
+import dev.actionstream.config.Durations;
 import dev.actionstream.engine.Engine;
 import dev.actionstream.metrics.EngineMetrics;
-import dev.actionstream.topology.Durations;
 import dev.actionstream.topology.TopologyConfig;
 import dev.actionstream.topology.TopologyLoader;
 import java.io.PrintWriter;

@@ -1,6 +1,6 @@
 package dev.actionstream.cli;
 
-import dev.actionstream.topology.Durations;
+import dev.actionstream.config.Durations;
 import dev.actionstream.topology.TopologyConfig;
 import dev.actionstream.topology.TopologyConfig.CameraOverride;
 import dev.actionstream.topology.TopologyConfig.Episodes;

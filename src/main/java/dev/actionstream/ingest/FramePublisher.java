@@ -4,6 +4,7 @@ import dev.actionstream.frames.FrameContract;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.kafka.clients.producer.Callback;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -43,11 +44,16 @@ public final class FramePublisher implements AutoCloseable {
 
   /** Sends one frame; returns without waiting for the broker (errors are logged by callers). */
   public void publish(String camera, long captureTs, long seq, byte[] jpeg) {
+    publish(camera, captureTs, seq, jpeg, null);
+  }
+
+  /** Sends one frame; {@code done} hears of its acknowledgement or failure on the producer's thread. */
+  public void publish(String camera, long captureTs, long seq, byte[] jpeg, Callback done) {
     RecordHeaders h = new RecordHeaders();
     h.add(FrameContract.CAPTURE_TS, Long.toString(captureTs).getBytes(StandardCharsets.UTF_8));
     h.add(FrameContract.FRAME_SEQ, Long.toString(seq).getBytes(StandardCharsets.UTF_8));
     h.add(FrameContract.CONTENT_TYPE, JPEG);
-    producer.send(new ProducerRecord<>(topic, null, captureTs, camera, jpeg, h));
+    producer.send(new ProducerRecord<>(topic, null, captureTs, camera, jpeg, h), done);
   }
 
   public void flush() {

@@ -1,5 +1,8 @@
 package dev.actionstream.topology;
 
+import dev.actionstream.config.Durations;
+import dev.actionstream.config.Section;
+import dev.actionstream.config.Suggestions;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.actionstream.model.ManifestError;
 import dev.actionstream.model.ManifestLoader;
@@ -116,7 +119,7 @@ public final class TopologyLoader {
   /** {@link #load(Path, String)} with the environment passed in, for tests. */
   static TopologyConfig load(Path file, String bootstrapFlag, Map<String, String> env) {
     Path abs = file.toAbsolutePath().normalize();
-    Section root = Section.root(file, ROOT_KEYS);
+    Section root = Section.root(file, ROOT_KEYS, TopologyError::new);
 
     String applicationId = kafkaName(root, "application-id", null);
     String bootstrap = brokers(root, bootstrapFlag, env.get(BOOTSTRAP_ENV));

@@ -1,5 +1,6 @@
 package dev.actionstream.topology;
 
+import dev.actionstream.config.Durations;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package dev.actionstream.topology;
+package dev.actionstream.config;
 
 import java.time.Duration;
 import java.util.regex.Matcher;
@@ -6,7 +6,7 @@ import java.util.regex.Pattern;
 
 /** Durations as the topology file spells them: an integer and a unit, {@code 500ms 2s 1m 1h}. */
 public final class Durations {
-  static final String EXAMPLES = "a duration such as 500ms, 2s or 1m";
+  public static final String EXAMPLES = "a duration such as 500ms, 2s or 1m";
 
   // A sign is accepted so that "-1s" is refused by the field's range check ("must be >= 0"),
   // which says more than "not a duration".
@@ -31,7 +31,7 @@ public final class Durations {
   }
 
   /** Why a bare YAML number is not a duration. */
-  static String bareNumber(String number) {
+  public static String bareNumber(String number) {
     return "must be " + EXAMPLES + ", got " + number + " without a unit (write " + number
         + "s for seconds or " + number + "ms for milliseconds)";
   }
@@ -52,7 +52,7 @@ public final class Durations {
   }
 
   /** Seconds with three decimals, for model clip durations that are rarely whole. */
-  static String seconds(Duration d) {
+  public static String seconds(Duration d) {
     return String.format("%.3f s", d.toNanos() / 1e9);
   }
 

@@ -1,4 +1,4 @@
-package dev.actionstream.topology;
+package dev.actionstream.config;
 
 import java.util.Collection;
 import java.util.List;
@@ -6,10 +6,10 @@ import java.util.Locale;
 import java.util.Optional;
 
 /** The key or label a user probably meant: {@code quiet_time} → {@code quiet-time}. */
-final class Suggestions {
+public final class Suggestions {
   private Suggestions() {}
 
-  static Optional<String> closest(String wrong, Collection<String> candidates) {
+  public static Optional<String> closest(String wrong, Collection<String> candidates) {
     String w = normal(wrong);
     // An abbreviation of exactly one candidate (w → width) beats an edit distance of 1 (w → x).
     List<String> extending =
@@ -34,7 +34,7 @@ final class Suggestions {
   }
 
   /** {@code "; did you mean 'x'?"}, or "" when nothing is close. */
-  static String didYouMean(String wrong, Collection<String> candidates) {
+  public static String didYouMean(String wrong, Collection<String> candidates) {
     return closest(wrong, candidates).map(c -> "; did you mean '" + c + "'?").orElse("");
   }
 

@@ -1,4 +1,4 @@
-package dev.actionstream.topology;
+package dev.actionstream.config;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -26,51 +26,53 @@ import java.util.Map;
  *
  * <p>A key present with no value ({@code hop:}) counts as absent: the default applies.
  */
-final class Section {
+public final class Section {
   private static final ObjectMapper YAML =
       new ObjectMapper(new YAMLFactory())
           // The last of two equal keys would silently win; refuse instead.
           .enable(JsonParser.Feature.STRICT_DUPLICATE_DETECTION);
 
+  private final ConfigError.Factory errors;
   private final Path file;
   private final String path;
   private final JsonNode node;
 
-  private Section(Path file, String path, JsonNode node) {
+  private Section(ConfigError.Factory errors, Path file, String path, JsonNode node) {
+    this.errors = errors;
     this.file = file;
     this.path = path;
     this.node = node;
   }
 
-  /** The file's root mapping, allowing only {@code keys}. */
-  static Section root(Path file, List<String> keys) {
+  /** The file's root mapping, allowing only {@code keys}; errors are made by {@code errors}. */
+  public static Section root(Path file, List<String> keys, ConfigError.Factory errors) {
     JsonNode root;
     try (InputStream in = Files.newInputStream(file)) {
       root = YAML.readTree(in);
     } catch (JsonProcessingException e) {
-      throw new TopologyError(file, "(file)", "not valid YAML: " + e.getOriginalMessage(), e);
+      throw errors.create(file, "(file)", "not valid YAML: " + e.getOriginalMessage(), e);
     } catch (NoSuchFileException e) {
-      throw new TopologyError(file, "(file)", "no such file", e);
+      throw errors.create(file, "(file)", "no such file", e);
     } catch (IOException e) {
-      throw new TopologyError(file, "(file)", "cannot read: " + e.getMessage(), e);
+      throw errors.create(file, "(file)", "cannot read: " + e.getMessage(), e);
     }
     if (root == null || !root.isObject()) {
-      throw new TopologyError(file, "(file)", "must be a YAML mapping (application-id: ..., ...)");
+      throw errors.create(file, "(file)", "must be a YAML mapping (" + keys.get(0) + ": ..., ...)", null);
     }
-    Section s = new Section(file, "", root);
+    Section s = new Section(errors, file, "", root);
     s.refuseUnknownKeys(keys);
     return s;
   }
 
   /** A nested mapping allowing only {@code keys}; absent = empty, so every default applies. */
-  Section section(String key, List<String> keys) {
-    Section s = new Section(file, field(key), mappingOrEmpty(key, "with keys " + keys));
+  public Section section(String key, List<String> keys) {
+    Section s = new Section(errors, file, field(key), mappingOrEmpty(key, "with keys " + keys));
     s.refuseUnknownKeys(keys);
     return s;
   }
 
   /** A nested mapping whose keys are data (camera ids, property names), not schema. */
-  Map<String, JsonNode> entries(String key) {
+  public Map<String, JsonNode> entries(String key) {
     JsonNode v = mappingOrEmpty(key, "");
     Map<String, JsonNode> out = new LinkedHashMap<>();
     v.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue()));
@@ -78,20 +80,20 @@ final class Section {
   }
 
   /** A mapping value found by {@link #entries}, as a section of its own. */
-  Section child(String key, JsonNode value, List<String> keys) {
+  public Section child(String key, JsonNode value, List<String> keys) {
     if (!value.isObject()) {
       throw error(key, "must be a mapping with keys " + keys + ", got " + repr(value));
     }
-    Section s = new Section(file, field(key), value);
+    Section s = new Section(errors, file, field(key), value);
     s.refuseUnknownKeys(keys);
     return s;
   }
 
-  boolean has(String key) {
+  public boolean has(String key) {
     return value(key) != null;
   }
 
-  String string(String key, String defaultValue) {
+  public String string(String key, String defaultValue) {
     JsonNode v = value(key);
     if (v == null) {
       if (defaultValue == null) {
@@ -102,12 +104,12 @@ final class Section {
     return text(key, v);
   }
 
-  String requiredString(String key) {
+  public String requiredString(String key) {
     return string(key, null);
   }
 
   /** A string value; numbers and booleans are refused with a hint to quote them. */
-  String text(String key, JsonNode v) {
+  public String text(String key, JsonNode v) {
     if (!v.isTextual()) {
       String quote = v.isValueNode() ? " (quote it if you mean the text: '" + v.asText() + "')" : "";
       throw error(key, "must be a string, got " + repr(v) + quote);
@@ -118,7 +120,7 @@ final class Section {
     return v.asText();
   }
 
-  int integer(String key, int defaultValue) {
+  public int integer(String key, int defaultValue) {
     JsonNode v = value(key);
     if (v == null) {
       return defaultValue;
@@ -129,7 +131,18 @@ final class Section {
     return v.intValue();
   }
 
-  long longInteger(String key, long defaultValue) {
+  public boolean bool(String key, boolean defaultValue) {
+    JsonNode v = value(key);
+    if (v == null) {
+      return defaultValue;
+    }
+    if (!v.isBoolean()) {
+      throw error(key, "must be true or false, got " + repr(v));
+    }
+    return v.booleanValue();
+  }
+
+  public long longInteger(String key, long defaultValue) {
     JsonNode v = value(key);
     if (v == null) {
       return defaultValue;
@@ -140,7 +153,7 @@ final class Section {
     return v.longValue();
   }
 
-  double number(String key, double defaultValue) {
+  public double number(String key, double defaultValue) {
     JsonNode v = value(key);
     if (v == null) {
       return defaultValue;
@@ -148,7 +161,7 @@ final class Section {
     return number(key, v);
   }
 
-  double requiredNumber(String key) {
+  public double requiredNumber(String key) {
     JsonNode v = value(key);
     if (v == null) {
       throw error(key, "missing");
@@ -156,7 +169,7 @@ final class Section {
     return number(key, v);
   }
 
-  Duration duration(String key, Duration defaultValue) {
+  public Duration duration(String key, Duration defaultValue) {
     JsonNode v = value(key);
     if (v == null) {
       return defaultValue;
@@ -175,7 +188,7 @@ final class Section {
   }
 
   /** A list of strings, or null when absent; elements are named {@code key[i]} in errors. */
-  List<String> strings(String key) {
+  public List<String> strings(String key) {
     JsonNode v = value(key);
     if (v == null) {
       return null;
@@ -191,16 +204,16 @@ final class Section {
   }
 
   /** The dotted path of a key in this section. */
-  String field(String key) {
+  public String field(String key) {
     return path.isEmpty() ? key : path + "." + key;
   }
 
-  TopologyError error(String key, String reason) {
-    return new TopologyError(file, field(key), reason);
+  public ConfigError error(String key, String reason) {
+    return errors.create(file, field(key), reason, null);
   }
 
-  TopologyError error(String key, String reason, Throwable cause) {
-    return new TopologyError(file, field(key), reason, cause);
+  public ConfigError error(String key, String reason, Throwable cause) {
+    return errors.create(file, field(key), reason, cause);
   }
 
   private JsonNode value(String key) {
@@ -237,7 +250,7 @@ final class Section {
   }
 
   /** A value as it appears in YAML: strings quoted, numbers and booleans bare. */
-  static String repr(JsonNode v) {
+  public static String repr(JsonNode v) {
     if (v == null || v instanceof MissingNode) {
       return "nothing";
     }

@@ -1,0 +1,128 @@
+package dev.actionstream.ingest;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+import org.bytedeco.javacv.FFmpegFrameGrabber;
+import org.bytedeco.javacv.Frame;
+import org.bytedeco.javacv.FrameGrabber;
+import org.bytedeco.javacv.OpenCVFrameConverter;
+import org.bytedeco.opencv.opencv_core.Mat;
+
+/**
+ * RTSP, HTTP (MJPEG) and file sources, decoded by FFmpeg through JavaCV.
+ *
+ * <p>Network reads are bounded: without a timeout a frozen RTSP server hangs {@code start()} and
+ * {@code grab()} forever, and a hung grab cannot be interrupted from another thread (REFERENCES
+ * §8, §10). RTSP uses {@code timeout} (µs; {@code rw_timeout} and {@code stimeout} are ignored for
+ * it) over TCP; HTTP uses {@code rw_timeout}. The video decoder runs on the grabbing thread, so
+ * that its error messages reach this camera's counters ({@link FfmpegLog}).
+ *
+ * <p>Capture times: live sources are stamped when a frame is read; a file plays a timeline that
+ * starts now ({@code pace: own}) or just far enough in the past that the whole file lies behind
+ * the wall clock ({@code pace: fast}); a looping file continues its timeline.
+ */
+final class FfmpegSource implements FrameSource {
+  private final CameraSpec spec;
+  private final OpenCVFrameConverter.ToMat converter = new OpenCVFrameConverter.ToMat();
+  private FFmpegFrameGrabber grabber;
+  private long baseMs;        // capture time of a file's timestamp 0
+  private long firstPtsUs = -1;
+  private boolean started;
+  private long lastCaptureMs;
+  private double frameMs;
+
+  FfmpegSource(CameraSpec spec) {
+    this.spec = spec;
+  }
+
+  @Override
+  public void open() throws IOException {
+    FFmpegFrameGrabber g = new FFmpegFrameGrabber(spec.source().url());
+    long timeoutUs = TimeUnit.MILLISECONDS.toMicros(spec.readTimeout().toMillis());
+    switch (spec.source().kind()) {
+      case RTSP -> {
+        g.setOption("rtsp_transport", "tcp");
+        g.setOption("timeout", Long.toString(timeoutUs));
+      }
+      case HTTP -> g.setOption("rw_timeout", Long.toString(timeoutUs));
+      default -> {}
+    }
+    if (spec.format() != null) {
+      g.setFormat(spec.format());
+    }
+    spec.options().forEach(g::setOption);
+    g.setVideoOption("threads", "1");
+    try {
+      g.start();
+    } catch (FrameGrabber.Exception e) {
+      release(g);
+      throw new IOException(spec.source().redact(e.getMessage()), null);
+    }
+    grabber = g;
+    double rate = g.getFrameRate();
+    frameMs = rate > 0 && rate < 1000 ? 1000.0 / rate : 40;
+    if (!spec.source().kind().live()) {
+      long now = System.currentTimeMillis();
+      if (!started) { // first open: start the timeline
+        long lengthMs = Math.max(0, g.getLengthInTime() / 1000);
+        baseMs = spec.pace() == CameraSpec.Pace.FAST ? now - lengthMs : now;
+      } else { // a loop: continue one frame after the last
+        baseMs = lastCaptureMs + Math.round(frameMs);
+      }
+      started = true;
+      firstPtsUs = -1;
+    }
+  }
+
+  @Override
+  public Grabbed grab() throws IOException {
+    Frame f;
+    try {
+      f = grabber.grabImage();
+    } catch (FrameGrabber.Exception e) {
+      throw new IOException(spec.source().redact(e.getMessage()), null);
+    }
+    if (f == null || f.image == null) {
+      return null;
+    }
+    Mat bgr = converter.convert(f);
+    long capture;
+    if (spec.source().kind().live()) {
+      capture = System.currentTimeMillis();
+    } else {
+      if (firstPtsUs < 0) {
+        firstPtsUs = f.timestamp;
+      }
+      capture = baseMs + (f.timestamp - firstPtsUs) / 1000;
+      capture = Math.max(capture, lastCaptureMs + 1); // strictly increasing, whatever the file says
+    }
+    lastCaptureMs = capture;
+    return new Grabbed(bgr, null, capture);
+  }
+
+  @Override
+  public boolean finite() {
+    return !spec.source().kind().live();
+  }
+
+  /** For a looping file: whether to reopen at the end. */
+  boolean loops() {
+    return spec.loop() && finite();
+  }
+
+  @Override
+  public void close() {
+    if (grabber != null) {
+      release(grabber);
+      grabber = null;
+    }
+  }
+
+  private static void release(FFmpegFrameGrabber g) {
+    try {
+      g.close();
+    } catch (FrameGrabber.Exception ignored) {
+      // closing a broken connection: nothing more to do
+    }
+  }
+}

@@ -2,6 +2,7 @@ package dev.actionstream.cli;
 
 import dev.actionstream.broker.BrokerError;
 import dev.actionstream.engine.EngineStartError;
+import dev.actionstream.ingest.CamerasFile;
 import dev.actionstream.model.ManifestError;
 import dev.actionstream.topology.TopologyError;
 import picocli.CommandLine;
@@ -31,6 +32,9 @@ public final class ExitCodes {
    */
   public static final int BAD_TOPOLOGY = 4;
 
+  /** The camera file of {@code ingest} is invalid. */
+  public static final int BAD_CAMERAS = 6;
+
   /**
    * Unknown option, missing parameter (sysexits EX_USAGE; picocli's default 2 means a bad model
    * here).
@@ -47,6 +51,9 @@ public final class ExitCodes {
         }
         if (ex instanceof TopologyError) {
           return BAD_TOPOLOGY;
+        }
+        if (ex instanceof CamerasFile.CamerasError) {
+          return BAD_CAMERAS;
         }
         if (ex instanceof ManifestError) {
           return BAD_MODEL;

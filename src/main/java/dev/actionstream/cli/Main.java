@@ -2,9 +2,9 @@ package dev.actionstream.cli;
 
 import ai.onnxruntime.OrtEnvironment;
 import dev.actionstream.broker.BrokerError;
+import dev.actionstream.config.ConfigError;
 import dev.actionstream.engine.EngineStartError;
 import dev.actionstream.model.ManifestError;
-import dev.actionstream.topology.TopologyError;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.HelpCommand;
@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
       DemoCommand.class,
       RunCommand.class,
       BrokerCommand.class,
+      IngestCommand.class,
       ValidateCommand.class,
       ModelBenchCommand.class,
       HelpCommand.class
@@ -33,6 +34,7 @@ import picocli.CommandLine.Spec;
       "3:golden parity failed",
       "4:bad topology: invalid topology file, or its model does not fit it",
       "5:Kafka unreachable, its input topic missing, or the in-process broker cannot start",
+      "6:bad camera file (ingest)",
       "64:usage error"
     })
 public final class Main implements Runnable {
@@ -62,7 +64,7 @@ public final class Main implements Runnable {
    */
   private static int report(Exception ex, CommandLine cmd, CommandLine.ParseResult parsed) {
     if (ex instanceof ManifestError
-        || ex instanceof TopologyError
+        || ex instanceof ConfigError
         || ex instanceof BrokerError
         || ex instanceof EngineStartError) {
       cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));

@@ -3,7 +3,10 @@ package dev.actionstream.demo;
 import dev.actionstream.broker.EmbeddedBroker;
 import dev.actionstream.engine.Engine;
 import dev.actionstream.engine.Topics;
-import dev.actionstream.ingest.FramePublisher;
+import dev.actionstream.ingest.CameraSpec;
+import dev.actionstream.ingest.Ingest;
+import dev.actionstream.ingest.SyntheticSource;
+import dev.actionstream.metrics.IngestMetrics;
 import dev.actionstream.metrics.EngineMetrics;
 import dev.actionstream.synthetic.CameraScript;
 import dev.actionstream.synthetic.SyntheticCamera;
@@ -15,7 +18,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -23,7 +25,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 
 /**
@@ -109,11 +110,12 @@ public final class Demo {
     long hop = config.windows().hop().toMillis();
     long start = Math.floorDiv(System.currentTimeMillis() + 500 + hop - 1, hop) * hop;
     long scriptMs = o.duration() != null ? o.duration().toMillis() : Duration.ofDays(1).toMillis();
-    AtomicBoolean running = new AtomicBoolean(true);
     Map<String, CameraScript> scripts = new HashMap<>();
-    List<CameraFeed> feeds = new ArrayList<>();
-    try (FramePublisher publisher =
-        new FramePublisher(config.bootstrapServers(), config.input().topic(), Map.of())) {
+    long frames;
+    IngestMetrics cameras = IngestMetrics.inMemory();
+    // The cameras go through the ingest path that real ones take (one worker thread each), with
+    // their scripts kept here to score the predictions.
+    try (Ingest ingest = new Ingest(config.bootstrapServers(), config.input().topic(), Map.of(), cameras)) {
       for (int i = 1; i <= o.cameras(); i++) {
         String id = "cam-" + i;
         CameraScript script = CameraScript.random(o.seed() * 1_000_003L + i, start, scriptMs);
@@ -121,9 +123,9 @@ public final class Demo {
         SyntheticCamera camera =
             new SyntheticCamera(
                 id, script, o.seed() * 7919L + i, new SyntheticCamera.Settings(o.fps(), 320, 240, 85));
-        feeds.add(new CameraFeed(camera, publisher, running));
+        // fps 0: the camera renders at its own rate already, nothing to thin.
+        ingest.start(CameraSpec.of(id, "synthetic:seed=" + o.seed()).withFps(0), new SyntheticSource(camera));
       }
-      feeds.forEach(CameraFeed::start);
       long end = start + scriptMs;
       long nextStatus = start + 10_000;
       while (System.currentTimeMillis() < end && !stop.await(200, TimeUnit.MILLISECONDS)) {
@@ -131,7 +133,7 @@ public final class Demo {
           out.printf(
               "demo: %3d s: frames %d, windows %d, predictions %d, events %d, dead letters %d%n",
               (nextStatus - start) / 1000,
-              feeds.stream().mapToLong(CameraFeed::published).sum(),
+              published(ingest),
               metrics.windowsInferred() + metrics.windowsSkipped(),
               watcher.predictions(),
               watcher.events(),
@@ -139,18 +141,20 @@ public final class Demo {
           nextStatus += 10_000;
         }
       }
-      running.set(false);
-      for (CameraFeed f : feeds) {
-        f.join();
-      }
-      publisher.flush();
+      ingest.close();
+      frames = published(ingest);
     }
-    long frames = feeds.stream().mapToLong(CameraFeed::published).sum();
     drain(metrics, watcher);
     DemoSummary summary = score(frames, config, metrics, watcher, scripts);
     out.println(summary.byActionLine());
     out.println(summary.line());
     return summary;
+  }
+
+  private static long published(Ingest ingest) {
+    return ingest.cameras().stream()
+        .mapToLong(w -> ingest.metrics().camera(w.id()).framesPublished())
+        .sum();
   }
 
   /** Waits until every inferred window's prediction has been read back (or a timeout). */

@@ -8,11 +8,16 @@ package dev.actionstream.ingest;
  */
 final class FpsLimiter {
   private final double intervalMs;
+  private final double toleranceMs;
   private double nextSlot = Double.NEGATIVE_INFINITY;
 
   /** @param fps target rate; 0 or less keeps every frame */
   FpsLimiter(double fps) {
     this.intervalMs = fps > 0 ? 1000.0 / fps : 0;
+    // A frame up to a quarter interval early still takes its slot: capture times are whole ms and
+    // live sources jitter, and a source at exactly the target rate must lose nothing. The grid
+    // still advances one interval per kept frame, so the average never exceeds the target.
+    this.toleranceMs = Math.max(1.0, intervalMs / 4);
   }
 
   /** Whether to keep the frame captured at {@code captureMs} (times must not go backwards much). */
@@ -20,8 +25,7 @@ final class FpsLimiter {
     if (intervalMs == 0) {
       return true;
     }
-    // Half a millisecond of slack: capture times are whole milliseconds.
-    if (captureMs + 0.5 < nextSlot) {
+    if (captureMs + toleranceMs < nextSlot) {
       return false;
     }
     nextSlot = captureMs - nextSlot > 2 * intervalMs ? captureMs + intervalMs : nextSlot + intervalMs;

@@ -8,7 +8,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * timeout for network sources); {@link #grab()} returns the next frame, or null when the stream
  * ended (a file without loop) or the connection was lost (a live source: reconnect).
  */
-interface FrameSource extends AutoCloseable {
+public interface FrameSource extends AutoCloseable {
 
   /**
    * One frame: a decoded BGR image (valid until the next grab) or JPEG bytes already encoded at

@@ -17,10 +17,11 @@ import java.util.Map;
  * seed} (default 1), {@code width} and {@code height} (320×240), {@code duration} (how long the
  * script lasts, default 24h). The camera's fps and JPEG quality come from its camera entry.
  */
-final class SyntheticSource implements FrameSource {
+public final class SyntheticSource implements FrameSource {
   private final SyntheticCamera camera;
 
-  SyntheticSource(SyntheticCamera camera) {
+  /** Plays a prepared camera (the demo keeps its script to score the predictions). */
+  public SyntheticSource(SyntheticCamera camera) {
     this.camera = camera;
   }
 

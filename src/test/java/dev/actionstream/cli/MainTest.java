@@ -119,6 +119,25 @@ class MainTest {
   }
 
   @Test
+  void ingestOfBadCameraFileExitsSixNamingTheFieldWithoutTheSecret() throws IOException {
+    Path bad = tmp.resolve("cameras.yaml");
+    Files.writeString(bad, """
+        cameras:
+          door:
+            url: rtsp://viewer:s3cret-pw@127.0.0.1:1/stream
+            pace: slow
+        """);
+
+    int code = run("ingest", "--cameras", bad.toString());
+
+    assertEquals(ExitCodes.BAD_CAMERAS, code);
+    assertEquals(
+        "error: cameras " + bad + ": cameras.door.pace: must be 'own' (the file's frame rate) or 'fast', got 'slow'",
+        err.toString().strip());
+    assertFalse(err.toString().contains("s3cret"));
+  }
+
+  @Test
   void validateOfTopologyWithMissingOnnxExitsFourWithTheExportCommand() {
     assumeFalse(Files.exists(Path.of("models/x3d_s/model.onnx")), "X3D-S has been exported");
 

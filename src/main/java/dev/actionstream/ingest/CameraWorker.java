@@ -46,6 +46,8 @@ public final class CameraWorker implements Runnable {
   private final Mat scaled = new Mat();
   private Size scaledSize;
   private long sequence;
+  private boolean reading;        // this thread is in grab(): FFmpeg errors are bad packets
+  private String lastOpenError;   // FFmpeg's last error while connecting, for the down reason
   private volatile boolean running = true;
   private volatile boolean reconnect;
   private volatile State state = State.CONNECTING;
@@ -96,7 +98,13 @@ public final class CameraWorker implements Runnable {
   @Override
   public void run() {
     FfmpegLog.attach(msg -> {
-      meters.decodeError();
+      // Errors while reading frames are bad packets; errors while connecting (connection
+      // refused, 401) are the connection's, reported as the reason it is down.
+      if (reading) {
+        meters.decodeError();
+      } else {
+        lastOpenError = msg;
+      }
       log.debug("camera {}: ffmpeg: {}", spec.id(), spec.source().redact(msg));
     });
     boolean first = true;
@@ -107,11 +115,13 @@ public final class CameraWorker implements Runnable {
         }
         first = false;
         String why;
+        lastOpenError = null;
         try {
           source.open();
           why = pump();
         } catch (IOException | RuntimeException e) {
-          why = spec.source().redact(String.valueOf(e.getMessage()));
+          String ffmpeg = lastOpenError == null ? "" : " (" + lastOpenError + ")";
+          why = spec.source().redact(e.getMessage() + ffmpeg);
         } finally {
           source.close();
         }
@@ -148,7 +158,13 @@ public final class CameraWorker implements Runnable {
   private String pump() throws IOException, InterruptedException {
     while (running && !reconnect) {
       long t0 = System.nanoTime();
-      FrameSource.Grabbed g = source.grab();
+      FrameSource.Grabbed g;
+      reading = true;
+      try {
+        g = source.grab();
+      } finally {
+        reading = false;
+      }
       long t1 = System.nanoTime();
       if (g == null) {
         return source.finite() ? null : "stream ended";

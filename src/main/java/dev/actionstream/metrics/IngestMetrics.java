@@ -55,7 +55,8 @@ public final class IngestMetrics {
       this.published = counter("actionstream.ingest.frames.published", "frames sent to the frames topic");
       this.reconnects = counter("actionstream.ingest.reconnects", "connection attempts after the first");
       this.decodeErrors =
-          counter("actionstream.ingest.decode.errors", "errors FFmpeg reported while reading (bad packets)");
+          counter("actionstream.ingest.decode.errors",
+              "errors FFmpeg reported while reading frames (bad packets; not connection errors)");
       this.decode = Timer.builder("actionstream.ingest.decode").tag("camera", id)
           .description("time to read and decode one frame").register(registry);
       this.encode = Timer.builder("actionstream.ingest.encode").tag("camera", id)

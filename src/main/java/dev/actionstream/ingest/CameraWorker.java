@@ -46,6 +46,7 @@ public final class CameraWorker implements Runnable {
   private final Mat scaled = new Mat();
   private Size scaledSize;
   private long sequence;
+  private long framesThisOpen;
   private boolean reading;        // this thread is in grab(): FFmpeg errors are bad packets
   private String lastOpenError;   // FFmpeg's last error while connecting, for the down reason
   private volatile boolean running = true;
@@ -125,6 +126,10 @@ public final class CameraWorker implements Runnable {
         } finally {
           source.close();
         }
+        if (why == null && framesThisOpen == 0 && spec.loop() && running) {
+          // A looping file without a single frame would reopen at once, forever: back off instead.
+          why = "no frame in " + spec.source().redacted();
+        }
         if (why == null) { // a finite source ended
           if (spec.loop() && running) {
             first = true; // a loop is no reconnect
@@ -156,6 +161,7 @@ public final class CameraWorker implements Runnable {
 
   /** Reads until the source ends (null), fails (exception) or must reconnect (the reason). */
   private String pump() throws IOException, InterruptedException {
+    framesThisOpen = 0;
     while (running && !reconnect) {
       long t0 = System.nanoTime();
       FrameSource.Grabbed g;
@@ -172,6 +178,7 @@ public final class CameraWorker implements Runnable {
       if (reconnect) {
         break;
       }
+      framesThisOpen++;
       lastFrameNanos = t1;
       meters.read(t1 - t0);
       if (state != State.UP) {

@@ -24,9 +24,13 @@ public final class CameraSource {
     }
   }
 
-  private static final Pattern USER_INFO = Pattern.compile("(?<=://)[^/@\\s]+@");
-  private static final Pattern SECRET_PARAM =
-      Pattern.compile("(?i)([?&;](?:password|passwd|pwd|pass|token|auth|key|secret|signature)=)[^&;#\\s]*");
+  // User info ends at the last '@' before the path, query or fragment, as FFmpeg splits it
+  // (av_url_split): a password with a raw '@' is redacted whole, not up to its first '@'.
+  private static final Pattern USER_INFO = Pattern.compile("(?<=://)[^/?#\\s]+@");
+  // Secret-like parameter names, also with a prefix (access_token, api_key, x-auth).
+  private static final Pattern SECRET_PARAM = Pattern.compile(
+      "(?i)([?&;](?:[a-z0-9]*[_-])?(?:password|passwd|pwd|pass|token|auth|key|apikey|secret|signature|sig)=)"
+          + "[^&;#\\s]*");
 
   private final Kind kind;
   private final String url;
@@ -71,13 +75,16 @@ public final class CameraSource {
     if (kind == Kind.FILE) {
       return new CameraSource(kind, Path.of(URI.create(url)).toString());
     }
+    // Checked in redacted form: FFmpeg takes a password as typed (a raw '@' included, up to
+    // the last '@'), which java.net.URI would refuse or split elsewhere.
+    String shown = redactUrl(url);
     try {
-      URI uri = new URI(url);
+      URI uri = new URI(shown);
       if (uri.getHost() == null) {
-        throw new IllegalArgumentException("has no host: " + redactUrl(url));
+        throw new IllegalArgumentException("has no host: " + shown);
       }
     } catch (URISyntaxException e) {
-      throw new IllegalArgumentException("is not a valid URL: " + redactUrl(url));
+      throw new IllegalArgumentException("is not a valid URL: " + shown);
     }
     return new CameraSource(kind, url);
   }

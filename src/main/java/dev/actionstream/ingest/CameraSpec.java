@@ -14,7 +14,8 @@ import java.util.Map;
  * @param loop for files: start again at the end
  * @param readTimeout bound on one network read or connect; a frozen camera fails after it
  * @param watchdog no frame for this long marks the camera down and reconnects it
- * @param format FFmpeg input format to force (e.g. {@code mpjpeg}), or null to probe
+ * @param format FFmpeg input format to force (e.g. {@code mpjpeg}), or null to probe; HTTP MJPEG
+ *     ({@code multipart/x-mixed-replace}) needs none: the probe recognises it by content
  * @param options extra FFmpeg options, passed as given
  */
 public record CameraSpec(
@@ -62,6 +63,11 @@ public record CameraSpec(
 
   public CameraSpec withTimeouts(Duration readTimeout, Duration watchdog, Duration backoffInitial,
       Duration backoffMax) {
+    return new CameraSpec(id, source, fps, maxWidth, maxHeight, jpegQuality, pace, loop, readTimeout,
+        watchdog, backoffInitial, backoffMax, format, options);
+  }
+
+  public CameraSpec withFormat(String format) {
     return new CameraSpec(id, source, fps, maxWidth, maxHeight, jpegQuality, pace, loop, readTimeout,
         watchdog, backoffInitial, backoffMax, format, options);
   }

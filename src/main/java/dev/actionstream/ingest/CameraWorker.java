@@ -6,6 +6,8 @@ import static org.bytedeco.opencv.global.opencv_imgproc.resize;
 import dev.actionstream.frames.FrameEncoder;
 import dev.actionstream.metrics.IngestMetrics;
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.function.Consumer;
 import org.bytedeco.opencv.opencv_core.Mat;
@@ -24,6 +26,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class CameraWorker implements Runnable {
   private static final Logger log = LoggerFactory.getLogger(CameraWorker.class);
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
   /** A camera's state as operators see it. */
   public enum State {
@@ -46,6 +49,9 @@ public final class CameraWorker implements Runnable {
   private final Mat scaled = new Mat();
   private Size scaledSize;
   private long sequence;
+  private long framesThisOpen;
+  private boolean reading;        // this thread is in grab(): FFmpeg errors are bad packets
+  private String lastOpenError;   // FFmpeg's last error while connecting, for the down reason
   private volatile boolean running = true;
   private volatile boolean reconnect;
   private volatile State state = State.CONNECTING;
@@ -96,7 +102,13 @@ public final class CameraWorker implements Runnable {
   @Override
   public void run() {
     FfmpegLog.attach(msg -> {
-      meters.decodeError();
+      // Errors while reading frames are bad packets; errors while connecting (connection
+      // refused, 401) are the connection's, reported as the reason it is down.
+      if (reading) {
+        meters.decodeError();
+      } else {
+        lastOpenError = msg;
+      }
       log.debug("camera {}: ffmpeg: {}", spec.id(), spec.source().redact(msg));
     });
     boolean first = true;
@@ -107,13 +119,19 @@ public final class CameraWorker implements Runnable {
         }
         first = false;
         String why;
+        lastOpenError = null;
         try {
           source.open();
           why = pump();
         } catch (IOException | RuntimeException e) {
-          why = spec.source().redact(String.valueOf(e.getMessage()));
+          String ffmpeg = lastOpenError == null ? "" : " (" + lastOpenError + ")";
+          why = spec.source().redact(e.getMessage() + ffmpeg);
         } finally {
           source.close();
+        }
+        if (why == null && framesThisOpen == 0 && spec.loop() && running) {
+          // A looping file without a single frame would reopen at once, forever: back off instead.
+          why = "no frame in " + spec.source().redacted();
         }
         if (why == null) { // a finite source ended
           if (spec.loop() && running) {
@@ -146,18 +164,26 @@ public final class CameraWorker implements Runnable {
 
   /** Reads until the source ends (null), fails (exception) or must reconnect (the reason). */
   private String pump() throws IOException, InterruptedException {
+    framesThisOpen = 0;
     while (running && !reconnect) {
-      long t0 = System.nanoTime();
-      FrameSource.Grabbed g = source.grab();
-      long t1 = System.nanoTime();
+      long c0 = cpuNanos();
+      FrameSource.Grabbed g;
+      reading = true;
+      try {
+        g = source.grab();
+      } finally {
+        reading = false;
+      }
+      long c1 = cpuNanos();
       if (g == null) {
         return source.finite() ? null : "stream ended";
       }
       if (reconnect) {
         break;
       }
-      lastFrameNanos = t1;
-      meters.read(t1 - t0);
+      framesThisOpen++;
+      lastFrameNanos = System.nanoTime();
+      meters.read(c1 - c0);
       if (state != State.UP) {
         backoff.reset();
         change(State.UP, "frames arriving");
@@ -201,6 +227,16 @@ public final class CameraWorker implements Runnable {
       meters.dropped("publish-error");
       log.warn("camera {}: frame not published: {}", spec.id(), e.getMessage());
     }
+  }
+
+  /**
+   * This thread's CPU time: what reading and decoding a frame costs, without the time spent
+   * waiting for a live source's next frame (which wall time would measure). Decoding runs on this
+   * thread ({@link FfmpegSource}), so nothing is missed. Wall time where the JVM cannot tell.
+   */
+  private static long cpuNanos() {
+    long t = THREADS.isCurrentThreadCpuTimeSupported() ? THREADS.getCurrentThreadCpuTime() : -1;
+    return t >= 0 ? t : System.nanoTime();
   }
 
   /** The frame itself, or a copy fitting max-width × max-height (aspect kept), reusing one buffer. */

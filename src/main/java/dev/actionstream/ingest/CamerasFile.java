@@ -68,7 +68,8 @@ public final class CamerasFile {
     }
     String topic = root.string("topic", TopologyLoader.DEFAULT_INPUT_TOPIC);
     Map<String, String> producer = new LinkedHashMap<>();
-    root.entries("producer").forEach((k, v) -> producer.put(k, root.text("producer." + k, v)));
+    // Kafka properties as the topology's streams: properties take them (linger.ms: 10), any scalar.
+    root.entries("producer").forEach((k, v) -> producer.put(k, scalar(root, "producer." + k, v)));
     Section defaults = root.section("defaults", SETTING_KEYS);
     CameraSpec base = settings(defaults, null, "default", CameraSource.parse("synthetic:"), env);
     Map<String, JsonNode> entries = root.entries("cameras");

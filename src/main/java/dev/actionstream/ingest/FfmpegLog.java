@@ -1,6 +1,7 @@
 package dev.actionstream.ingest;
 
 import static org.bytedeco.ffmpeg.global.avutil.AV_LOG_ERROR;
+import static org.bytedeco.ffmpeg.global.avutil.av_log_set_level;
 import static org.bytedeco.ffmpeg.global.avutil.setLogCallback;
 
 import java.util.function.Consumer;
@@ -21,6 +22,8 @@ final class FfmpegLog extends LogCallback {
   static synchronized void install() {
     if (installed == null) {
       installed = new FfmpegLog();
+      // Only errors are used: spare the ~50 informational upcalls of every open (stream dumps).
+      av_log_set_level(AV_LOG_ERROR);
       setLogCallback(installed);
     }
   }

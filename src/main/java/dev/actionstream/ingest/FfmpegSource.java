@@ -14,8 +14,13 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * <p>Network reads are bounded: without a timeout a frozen RTSP server hangs {@code start()} and
  * {@code grab()} forever, and a hung grab cannot be interrupted from another thread (REFERENCES
  * §8, §10). RTSP uses {@code timeout} (µs; {@code rw_timeout} and {@code stimeout} are ignored for
- * it) over TCP; HTTP uses {@code rw_timeout}. The video decoder runs on the grabbing thread, so
- * that its error messages reach this camera's counters ({@link FfmpegLog}).
+ * it) over TCP; HTTP uses {@code rw_timeout} (connect and every read). The video decoder runs on
+ * the grabbing thread, so that its error messages reach this camera's counters ({@link FfmpegLog}).
+ *
+ * <p>HTTP MJPEG ({@code multipart/x-mixed-replace} with JPEG parts) needs no format: FFmpeg's
+ * probe recognises its {@code mpjpeg} demuxer by the stream's content, whatever the Content-Type
+ * says. {@code format: mpjpeg} only skips the probe; a stream that does not probe (text before the
+ * first boundary) does not open with it either.
  *
  * <p>Capture times: live sources are stamped when a frame is read; a file plays a timeline that
  * starts now ({@code pace: own}) or just far enough in the past that the whole file lies behind
@@ -94,8 +99,9 @@ final class FfmpegSource implements FrameSource {
         firstPtsUs = f.timestamp;
       }
       capture = baseMs + (f.timestamp - firstPtsUs) / 1000;
-      capture = Math.max(capture, lastCaptureMs + 1); // strictly increasing, whatever the file says
     }
+    // Strictly increasing, whatever the file says, and for two live frames read within 1 ms.
+    capture = Math.max(capture, lastCaptureMs + 1);
     lastCaptureMs = capture;
     return new Grabbed(bgr, null, capture);
   }

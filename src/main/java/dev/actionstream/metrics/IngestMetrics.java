@@ -55,9 +55,11 @@ public final class IngestMetrics {
       this.published = counter("actionstream.ingest.frames.published", "frames sent to the frames topic");
       this.reconnects = counter("actionstream.ingest.reconnects", "connection attempts after the first");
       this.decodeErrors =
-          counter("actionstream.ingest.decode.errors", "errors FFmpeg reported while reading (bad packets)");
+          counter("actionstream.ingest.decode.errors",
+              "errors FFmpeg reported while reading frames (bad packets; not connection errors)");
       this.decode = Timer.builder("actionstream.ingest.decode").tag("camera", id)
-          .description("time to read and decode one frame").register(registry);
+          .description("CPU time to read and decode one frame (not the wait for a live source's next frame)")
+          .register(registry);
       this.encode = Timer.builder("actionstream.ingest.encode").tag("camera", id)
           .description("time to downscale and JPEG-encode one frame").register(registry);
       Gauge.builder("actionstream.ingest.camera.up", up, AtomicInteger::get).tag("camera", id)
@@ -68,6 +70,7 @@ public final class IngestMetrics {
       return Counter.builder(name).tag("camera", id).description(description).register(registry);
     }
 
+    /** A frame read, which took {@code decodeNanos} of CPU time to read and decode. */
     public void read(long decodeNanos) {
       read.increment();
       decode.record(decodeNanos, TimeUnit.NANOSECONDS);
@@ -125,7 +128,7 @@ public final class IngestMetrics {
       return c == null ? 0 : (long) c.count();
     }
 
-    /** Mean decode time per frame in microseconds (0 before the first frame). */
+    /** Mean CPU time to read and decode a frame, in microseconds (0 before the first frame). */
     public double meanDecodeMicros() {
       return decode.mean(TimeUnit.MICROSECONDS);
     }

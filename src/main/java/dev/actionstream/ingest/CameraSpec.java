@@ -43,6 +43,15 @@ public record CameraSpec(
     options = Map.copyOf(options);
   }
 
+  /** The source redacted and option values hidden: FFmpeg options may carry tokens. */
+  @Override
+  public String toString() {
+    return "CameraSpec[id=%s, source=%s, fps=%s, max=%dx%d, jpeg-quality=%d, pace=%s, loop=%s, "
+        .formatted(id, source.redacted(), fps, maxWidth, maxHeight, jpegQuality, pace, loop)
+        + "read-timeout=%s, watchdog=%s, backoff=%s..%s, format=%s, options=%s]"
+            .formatted(readTimeout, watchdog, backoffInitial, backoffMax, format, options.keySet());
+  }
+
   /** A camera with every default of the camera file but the id and source. */
   public static CameraSpec of(String id, String url) {
     return new CameraSpec(id, CameraSource.parse(url), CamerasFile.DEFAULT_FPS,

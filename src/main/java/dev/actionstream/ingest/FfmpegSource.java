@@ -77,10 +77,18 @@ final class FfmpegSource implements FrameSource {
   @Override
   public Grabbed grab() throws IOException {
     Frame f;
+    long t0 = System.nanoTime();
     try {
       f = grabber.grabImage();
     } catch (FrameGrabber.Exception e) {
       throw new IOException(spec.source().redact(e.getMessage()), null);
+    }
+    if (spec.source().kind().live() && System.nanoTime() - t0 >= spec.readTimeout().toNanos()) {
+      // A read timed out, but FFmpeg does not say so yet: it first hands out the frame its H.264
+      // parser held back (a frame is known to be complete only when the next one starts) and
+      // reports the timeout on the next read, one read timeout later, so a frozen camera would be
+      // down only after twice the bound. The connection is lost now; that frame is stale.
+      throw new IOException("no data for " + spec.readTimeout().toMillis() + " ms (read timeout)");
     }
     if (f == null || f.image == null) {
       return null;

@@ -53,7 +53,10 @@ final class FfmpegSource implements FrameSource {
     spec.options().forEach(g::setOption);
     g.setVideoOption("threads", "1");
     try {
-      g.start();
+      // Not start(): it holds a lock shared by every grabber in the process (JavaCV's guard for
+      // FFmpeg calls that were not thread-safe before FFmpeg 4) for the whole connect, so one camera
+      // that does not answer held up every other camera's connect and close for two read timeouts.
+      g.startUnsafe();
     } catch (FrameGrabber.Exception e) {
       release(g);
       throw new IOException(spec.source().redact(e.getMessage()), null);
@@ -128,7 +131,7 @@ final class FfmpegSource implements FrameSource {
 
   private static void release(FFmpegFrameGrabber g) {
     try {
-      g.close();
+      g.releaseUnsafe(); // what close() does, without the process-wide lock (see open())
     } catch (FrameGrabber.Exception ignored) {
       // closing a broken connection: nothing more to do
     }

@@ -12,7 +12,8 @@ import java.util.Map;
  * @param pace for files: {@link Pace#OWN} plays at the file's frame rate, {@link Pace#FAST} as
  *     fast as possible (never ahead of the wall clock)
  * @param loop for files: start again at the end
- * @param readTimeout bound on one network read or connect; a frozen camera fails after it
+ * @param readTimeout bound on one network read or connect; a frozen camera fails after it (a
+ *     connect to one after two, as JavaCV opens a second time after a failure)
  * @param watchdog no frame for this long marks the camera down and reconnects it
  * @param format FFmpeg input format to force (e.g. {@code mpjpeg}), or null to probe; HTTP MJPEG
  *     ({@code multipart/x-mixed-replace}) needs none: the probe recognises it by content

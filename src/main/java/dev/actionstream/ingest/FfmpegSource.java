@@ -58,7 +58,10 @@ final class FfmpegSource implements FrameSource {
     spec.options().forEach(g::setOption);
     g.setVideoOption("threads", "1");
     try {
-      g.start();
+      // Not start(): it holds a lock shared by every grabber in the process (JavaCV's guard for
+      // FFmpeg calls that were not thread-safe before FFmpeg 4) for the whole connect, so one camera
+      // that does not answer held up every other camera's connect and close for two read timeouts.
+      g.startUnsafe();
     } catch (FrameGrabber.Exception e) {
       release(g);
       throw new IOException(spec.source().redact(e.getMessage()), null);
@@ -82,10 +85,18 @@ final class FfmpegSource implements FrameSource {
   @Override
   public Grabbed grab() throws IOException {
     Frame f;
+    long t0 = System.nanoTime();
     try {
       f = grabber.grabImage();
     } catch (FrameGrabber.Exception e) {
       throw new IOException(spec.source().redact(e.getMessage()), null);
+    }
+    if (spec.source().kind().live() && System.nanoTime() - t0 >= spec.readTimeout().toNanos()) {
+      // A read timed out, but FFmpeg does not say so yet: it first hands out the frame its H.264
+      // parser held back (a frame is known to be complete only when the next one starts) and
+      // reports the timeout on the next read, one read timeout later, so a frozen camera would be
+      // down only after twice the bound. The connection is lost now; that frame is stale.
+      throw new IOException("no data for " + spec.readTimeout().toMillis() + " ms (read timeout)");
     }
     if (f == null || f.image == null) {
       return null;
@@ -126,7 +137,7 @@ final class FfmpegSource implements FrameSource {
 
   private static void release(FFmpegFrameGrabber g) {
     try {
-      g.close();
+      g.releaseUnsafe(); // what close() does, without the process-wide lock (see open())
     } catch (FrameGrabber.Exception ignored) {
       // closing a broken connection: nothing more to do
     }

@@ -18,6 +18,8 @@ import java.util.function.Consumer;
  */
 public final class Ingest implements AutoCloseable {
   private static final Duration WATCHDOG_PERIOD = Duration.ofMillis(200);
+  /** FFmpeg's default analyzeduration: how long a connect may read a live stream before it returns. */
+  private static final Duration STREAM_PROBE = Duration.ofSeconds(5);
 
   private final FramePublisher publisher;
   private final boolean ownsPublisher;
@@ -95,7 +97,12 @@ public final class Ingest implements AutoCloseable {
     publisher.flush();
   }
 
-  /** Stops every camera (waiting up to a read timeout each), flushes and closes the producer. */
+  /**
+   * Stops every camera, flushes and closes the producer. A camera thread blocked in FFmpeg sees the
+   * stop when the call returns: a read within the read timeout, a connect to an unresponsive camera
+   * within two (JavaCV opens a second time after a failure), a connect to a live one after FFmpeg's
+   * stream probe (up to {@link #STREAM_PROBE} of stream).
+   */
   @Override
   public void close() {
     watchdog.shutdownNow();
@@ -103,7 +110,7 @@ public final class Ingest implements AutoCloseable {
     all.forEach(CameraWorker::stop);
     try {
       for (CameraWorker w : all) {
-        w.join(w.spec().readTimeout().plusSeconds(1));
+        w.join(w.spec().readTimeout().multipliedBy(2).plus(STREAM_PROBE));
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -48,6 +48,9 @@ final class FfmpegSource implements FrameSource {
       case RTSP -> {
         g.setOption("rtsp_transport", "tcp");
         g.setOption("timeout", Long.toString(timeoutUs));
+        // FFmpeg reads up to 5 s of stream to probe it before start() returns; those frames then
+        // come out in a burst, stamped late. RTSP's SDP already names the codec: probe 0.5 s.
+        g.setOption("analyzeduration", "500000");
       }
       case HTTP -> g.setOption("rw_timeout", Long.toString(timeoutUs));
       default -> {}

@@ -57,4 +57,70 @@ class CameraWorkerTest {
     assertTrue(changes.get(0).reason().contains("no frame in /videos/empty.mp4"), changes.get(0).reason());
     assertEquals(CameraWorker.State.STOPPED, changes.get(changes.size() - 1).state());
   }
+
+  /** A live camera that sends a few frames, then stays connected but silent for a while. */
+  private static final class SilentSource implements FrameSource {
+    final AtomicInteger opens = new AtomicInteger();
+    final AtomicInteger grabs = new AtomicInteger();
+
+    @Override
+    public void open() {
+      opens.incrementAndGet();
+    }
+
+    @Override
+    public Grabbed grab() throws java.io.IOException {
+      if (grabs.incrementAndGet() == 4) {
+        try {
+          Thread.sleep(2_000); // connected, nothing arrives (no read timeout fires)
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      } else {
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return new Grabbed(null, new byte[] {1}, System.currentTimeMillis());
+    }
+
+    @Override
+    public boolean finite() {
+      return false;
+    }
+
+    @Override
+    public void close() {}
+  }
+
+  @Test
+  void theWatchdogMarksASilentCameraDownAndItReconnects() throws Exception {
+    CameraSpec spec = CameraSpec.of("quiet", "rtsp://127.0.0.1:1/cam").withFps(0)
+        .withTimeouts(Duration.ofSeconds(5), Duration.ofMillis(500), Duration.ofMillis(50), Duration.ofMillis(100));
+    SilentSource source = new SilentSource();
+    List<CameraWorker.Change> changes = new CopyOnWriteArrayList<>();
+    // Nothing listens on port 1: publishing fails fast and is counted, the loop goes on.
+    try (FramePublisher publisher =
+            new FramePublisher("127.0.0.1:1", "frames", Map.of("max.block.ms", 50));
+        Ingest ingest = new Ingest(publisher, IngestMetrics.inMemory())) {
+      ingest.onChange(changes::add);
+      ingest.start(spec, source);
+      long deadline = System.currentTimeMillis() + 6_000;
+      while (System.currentTimeMillis() < deadline
+          && changes.stream().filter(c -> c.state() == CameraWorker.State.UP).count() < 2) {
+        Thread.sleep(20);
+      }
+    }
+    List<CameraWorker.State> states = changes.stream().map(CameraWorker.Change::state).toList();
+    assertEquals(List.of(CameraWorker.State.UP, CameraWorker.State.DOWN, CameraWorker.State.UP),
+        states.subList(0, 3), changes.toString());
+    CameraWorker.Change down = changes.get(1);
+    long silentFor = down.atMs() - changes.get(0).atMs();
+    assertTrue(down.reason().contains("watchdog"), down.reason());
+    // three frames 50 ms apart, then silence: down about 0.5 s after the last frame (200 ms checks)
+    assertTrue(silentFor >= 500 && silentFor <= 1_200, "down " + silentFor + " ms after up");
+    assertEquals(2, source.opens.get(), "reconnected once the stuck read returned");
+  }
 }

@@ -104,7 +104,7 @@ class MetricsIT {
           assertTrue(PromQl.value(scrape, "actionstream_frame_to_prediction_seconds_count", null) > 0);
           assertTrue(PromQl.value(scrape, "actionstream_frame_to_event_seconds_count", null) > 0);
           assertTrue(PromQl.value(scrape, "actionstream_dead_letters_total", "reason=\"empty-value\"") >= 1);
-          assertTrue(PromQl.value(scrape, "actionstream_ingest_frames_dropped_total", "reason=\"fps-cap\"") > 0);
+          assertTrue(PromQl.value(scrape, "actionstream_ingest_frames_dropped_total", "camera=\"cam-2\",reason=\"fps-cap\"") > 0);
           assertTrue(PromQl.value(scrape, "actionstream_ingest_camera_fps", "camera=\"cam-1\"") > 5);
           assertTrue(PromQl.value(scrape, "actionstream_inference_batch_size_count", null) > 0);
           assertTrue(PromQl.value(scrape, "process_resident_memory_bytes", null) > 50e6);

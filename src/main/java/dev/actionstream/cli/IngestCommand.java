@@ -85,10 +85,12 @@ final class IngestCommand implements Callable<Integer> {
     Duration limit = duration == null ? null : Durations.parse(duration);
     Duration every = Durations.parse(statusEvery);
     HttpSettings httpSettings = httpOptions.resolve(file.http(), spec);
+    // Kafka first: unreachable brokers stop ingest before anything starts (exit code 5).
+    Topics.createMissing(brokers, List.of(file.topic()), Math.max(1, partitions), Duration.ofSeconds(15));
     AtomicReference<Ingest> started = new AtomicReference<>();
     try (Telemetry telemetry = new Telemetry();
         HttpEndpoints http = OpsEndpoints.start(httpSettings, telemetry.registry(),
-            () -> started.get() == null ? "starting (connecting to Kafka)" : null)) {
+            () -> started.get() == null ? "starting cameras" : null)) {
       out.printf("ingest: %s%n", OpsEndpoints.describe(http));
       out.flush();
       return run(out, file, brokers, limit, every, new IngestMetrics(telemetry.registry()), started);
@@ -97,7 +99,6 @@ final class IngestCommand implements Callable<Integer> {
 
   private int run(PrintWriter out, CamerasFile.Cameras file, String brokers, Duration limit, Duration every,
       IngestMetrics metrics, AtomicReference<Ingest> started) throws InterruptedException {
-    Topics.createMissing(brokers, List.of(file.topic()), Math.max(1, partitions), Duration.ofSeconds(15));
     StopSignal signal = StopSignal.install("ingest-shutdown", 15);
     try (Ingest ingest = new Ingest(brokers, file.topic(), file.producer(), metrics)) {
       ingest.onChange(c -> {

@@ -2,13 +2,18 @@ package dev.actionstream.cli;
 
 import dev.actionstream.demo.Demo;
 import dev.actionstream.demo.DemoSummary;
+import dev.actionstream.http.HttpSettings;
+import dev.actionstream.topology.TopologyLoader;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** {@code actionstream demo}: broker, synthetic cameras and engine in one process. */
 @Command(
@@ -53,12 +58,17 @@ final class DemoCommand implements Callable<Integer> {
   @Option(names = "--fps", defaultValue = "15", description = "camera frame rate (default ${DEFAULT-VALUE})")
   double fps;
 
+  @Spec CommandSpec spec;
+
+  @Mixin HttpOptions httpOptions = new HttpOptions();
+
   @Override
   public Integer call() throws InterruptedException {
     if (cameras < 1) {
       throw new IllegalArgumentException("--cameras must be at least 1");
     }
     Path file = topology != null ? topology : Installation.file("topologies/demo.yaml");
+    HttpSettings http = httpOptions.resolve(TopologyLoader.load(file).http(), spec);
     // Ctrl-C ends the demo the normal way (drain, summary) before the JVM exits.
     StopSignal signal = StopSignal.install("demo-shutdown", 60);
     try {
@@ -72,7 +82,8 @@ final class DemoCommand implements Callable<Integer> {
                   seed,
                   fps,
                   null,
-                  new PrintStream(System.out, true)),
+                  new PrintStream(System.out, true),
+                  http),
               signal.stopRequested());
       return s.duplicates() == 0 ? ExitCodes.OK : ExitCodes.FAILURE;
     } finally {

@@ -6,7 +6,11 @@ import dev.actionstream.ingest.CameraSpec;
 import dev.actionstream.ingest.CameraWorker;
 import dev.actionstream.ingest.CamerasFile;
 import dev.actionstream.ingest.Ingest;
+import dev.actionstream.http.HttpEndpoints;
+import dev.actionstream.http.HttpSettings;
+import dev.actionstream.http.OpsEndpoints;
 import dev.actionstream.metrics.IngestMetrics;
+import dev.actionstream.metrics.Telemetry;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +18,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -69,6 +75,8 @@ final class IngestCommand implements Callable<Integer> {
       description = "partitions of the frames topic when ingest creates it (default: ${DEFAULT-VALUE})")
   int partitions;
 
+  @Mixin HttpOptions httpOptions = new HttpOptions();
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
@@ -76,9 +84,22 @@ final class IngestCommand implements Callable<Integer> {
     String brokers = bootstrapServers != null ? bootstrapServers : file.bootstrapServers();
     Duration limit = duration == null ? null : Durations.parse(duration);
     Duration every = Durations.parse(statusEvery);
+    HttpSettings httpSettings = httpOptions.resolve(file.http(), spec);
+    // Kafka first: unreachable brokers stop ingest before anything starts (exit code 5).
     Topics.createMissing(brokers, List.of(file.topic()), Math.max(1, partitions), Duration.ofSeconds(15));
+    AtomicReference<Ingest> started = new AtomicReference<>();
+    try (Telemetry telemetry = new Telemetry();
+        HttpEndpoints http = OpsEndpoints.start(httpSettings, telemetry.registry(),
+            () -> started.get() == null ? "starting cameras" : null)) {
+      out.printf("ingest: %s%n", OpsEndpoints.describe(http));
+      out.flush();
+      return run(out, file, brokers, limit, every, new IngestMetrics(telemetry.registry()), started);
+    }
+  }
+
+  private int run(PrintWriter out, CamerasFile.Cameras file, String brokers, Duration limit, Duration every,
+      IngestMetrics metrics, AtomicReference<Ingest> started) throws InterruptedException {
     StopSignal signal = StopSignal.install("ingest-shutdown", 15);
-    IngestMetrics metrics = IngestMetrics.inMemory();
     try (Ingest ingest = new Ingest(brokers, file.topic(), file.producer(), metrics)) {
       ingest.onChange(c -> {
         out.printf("ingest: camera %s %s: %s%n", c.camera(), c.state().name().toLowerCase(Locale.ROOT), c.reason());
@@ -89,6 +110,7 @@ final class IngestCommand implements Callable<Integer> {
             cam.fps() > 0 ? fmt(cam.fps()) : "source");
         ingest.start(cam);
       }
+      started.set(ingest);
       out.printf("ingest: %d camera(s) into topic %s on %s%n", file.cameras().size(), file.topic(), brokers);
       out.flush();
       long start = System.nanoTime();

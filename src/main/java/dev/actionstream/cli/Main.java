@@ -66,7 +66,8 @@ public final class Main implements Runnable {
     if (ex instanceof ManifestError
         || ex instanceof ConfigError
         || ex instanceof BrokerError
-        || ex instanceof EngineStartError) {
+        || ex instanceof EngineStartError
+        || ex instanceof dev.actionstream.http.HttpBindError) {
       cmd.getErr().println(cmd.getColorScheme().errorText("error: " + ex.getMessage()));
     } else {
       ex.printStackTrace(cmd.getErr());

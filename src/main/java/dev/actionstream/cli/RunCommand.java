@@ -2,13 +2,18 @@ package dev.actionstream.cli;
 
 import dev.actionstream.config.Durations;
 import dev.actionstream.engine.Engine;
+import dev.actionstream.http.HttpEndpoints;
+import dev.actionstream.http.OpsEndpoints;
 import dev.actionstream.metrics.EngineMetrics;
+import dev.actionstream.metrics.Telemetry;
 import dev.actionstream.topology.TopologyConfig;
 import dev.actionstream.topology.TopologyLoader;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -48,13 +53,33 @@ final class RunCommand implements Callable<Integer> {
               + "lost). Default: <tmp>/actionstream-state/<application-id>.")
   Path stateDir;
 
+  @Mixin HttpOptions httpOptions = new HttpOptions();
+
   @Override
   public Integer call() throws InterruptedException {
     TopologyConfig config = TopologyLoader.load(topologyFile, bootstrapServers);
+    config = config.withHttp(httpOptions.resolve(config.http(), spec));
     PrintWriter out = spec.commandLine().getOut();
     Path state = stateDir != null ? stateDir : defaultStateDir(config);
+    AtomicReference<Engine> started = new AtomicReference<>();
+    // The HTTP server comes first: /healthz answers and /readyz says why not yet while the model
+    // loads and Kafka Streams rebalances.
+    try (Telemetry telemetry = new Telemetry();
+        HttpEndpoints http =
+            OpsEndpoints.start(config.http(), telemetry.registry(), () -> {
+              Engine e = started.get();
+              return e == null ? "starting (loading the model, connecting to Kafka)" : e.notReadyReason();
+            })) {
+      return run(config, out, state, telemetry, started, http);
+    }
+  }
+
+  private int run(
+      TopologyConfig config, PrintWriter out, Path state, Telemetry telemetry, AtomicReference<Engine> started,
+      HttpEndpoints http) throws InterruptedException {
     StopSignal signal = StopSignal.install("run-shutdown", 40);
-    try (Engine engine = Engine.start(config, EngineMetrics.inMemory(), state)) {
+    try (Engine engine = Engine.start(config, new EngineMetrics(telemetry.registry()), state)) {
+      started.set(engine);
       out.printf(
           "run: %s: %s -> %s, model %s, a %s clip every %s, brokers %s (Ctrl-C stops)%n",
           config.applicationId(),
@@ -64,6 +89,7 @@ final class RunCommand implements Callable<Integer> {
           Durations.format(java.time.Duration.ofMillis(Math.round(config.model().clip().duration() * 1000))),
           Durations.format(config.windows().hop()),
           config.bootstrapServers());
+      out.printf("run: %s%n", OpsEndpoints.describe(http));
       out.flush();
       signal.stopRequested().await();
     } finally {

@@ -196,6 +196,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     context.forward(
         new Record<Object, Object>(camera, p, end), ActionStores.TO_PREDICTIONS);
     context.forward(new Record<Object, Object>(camera, p, end), ActionStores.TO_EPISODES);
+    metrics.predictionProduced(end, System.currentTimeMillis());
     return plan.taken(clock, end);
   }
 

@@ -3,11 +3,16 @@ package dev.actionstream.demo;
 import dev.actionstream.broker.EmbeddedBroker;
 import dev.actionstream.engine.Engine;
 import dev.actionstream.engine.Topics;
+import dev.actionstream.http.HttpBindError;
+import dev.actionstream.http.HttpEndpoints;
+import dev.actionstream.http.HttpSettings;
+import dev.actionstream.http.OpsEndpoints;
 import dev.actionstream.ingest.CameraSpec;
 import dev.actionstream.ingest.Ingest;
 import dev.actionstream.ingest.SyntheticSource;
 import dev.actionstream.metrics.IngestMetrics;
 import dev.actionstream.metrics.EngineMetrics;
+import dev.actionstream.metrics.Telemetry;
 import dev.actionstream.synthetic.CameraScript;
 import dev.actionstream.synthetic.SyntheticCamera;
 import dev.actionstream.topology.TopologyConfig;
@@ -25,6 +30,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
 /**
@@ -37,6 +43,8 @@ public final class Demo {
    * @param duration how long the cameras play; null = until {@code stop} fires
    * @param bootstrapServers an existing cluster; null = start an in-process broker
    * @param stateDir Kafka Streams state; null = a temporary directory, deleted after
+   * @param http the HTTP server (metrics, health); null = the topology file's {@code http}
+   *     section; {@link HttpSettings#DISABLED} = none
    */
   public record Options(
       int cameras,
@@ -46,7 +54,22 @@ public final class Demo {
       long seed,
       double fps,
       Path stateDir,
-      PrintStream out) {}
+      PrintStream out,
+      HttpSettings http) {
+
+    /** Without an HTTP server (tests). */
+    public Options(
+        int cameras,
+        Duration duration,
+        Path topology,
+        String bootstrapServers,
+        long seed,
+        double fps,
+        Path stateDir,
+        PrintStream out) {
+      this(cameras, duration, topology, bootstrapServers, seed, fps, stateDir, out, HttpSettings.DISABLED);
+    }
+  }
 
   /** Frames per camera topic partition count of the in-process broker's topics. */
   private static final int PARTITIONS = 4;
@@ -59,6 +82,41 @@ public final class Demo {
   public static DemoSummary run(Options o, CountDownLatch stop) throws InterruptedException {
     PrintStream out = o.out();
     TopologyConfig config = TopologyLoader.load(o.topology(), o.bootstrapServers());
+    if (o.http() != null) {
+      config = config.withHttp(o.http());
+    }
+    AtomicReference<Engine> started = new AtomicReference<>();
+    try (Telemetry telemetry = new Telemetry();
+        HttpEndpoints http = startHttp(config.http(), telemetry, started, out)) {
+      return run(o, config, telemetry, started, stop);
+    }
+  }
+
+  /** The configured port; when it is taken, any free one (the demo should start anyway). */
+  private static HttpEndpoints startHttp(
+      HttpSettings settings, Telemetry telemetry, AtomicReference<Engine> started, PrintStream out) {
+    java.util.function.Supplier<String> ready = () -> {
+      Engine e = started.get();
+      return e == null ? "starting (broker, model, Kafka Streams)" : e.notReadyReason();
+    };
+    HttpEndpoints http;
+    try {
+      http = OpsEndpoints.start(settings, telemetry.registry(), ready);
+    } catch (HttpBindError e) {
+      if (settings.port() == 0) {
+        throw e;
+      }
+      out.printf("demo: port %d is taken; HTTP on any free port instead%n", settings.port());
+      http = OpsEndpoints.start(settings.withPort(0), telemetry.registry(), ready);
+    }
+    out.printf("demo: %s%n", OpsEndpoints.describe(http));
+    return http;
+  }
+
+  private static DemoSummary run(
+      Options o, TopologyConfig config, Telemetry telemetry, AtomicReference<Engine> started, CountDownLatch stop)
+      throws InterruptedException {
+    PrintStream out = o.out();
     EmbeddedBroker broker = null;
     Path tempState = null;
     try {
@@ -75,8 +133,9 @@ public final class Demo {
       if (state == null) {
         state = tempState = Files.createTempDirectory("actionstream-demo-");
       }
-      EngineMetrics metrics = EngineMetrics.inMemory();
+      EngineMetrics metrics = new EngineMetrics(telemetry.registry());
       try (Engine engine = Engine.start(config, metrics, state)) {
+        started.set(engine);
         if (!engine.awaitRunning(Duration.ofSeconds(60))) {
           throw new IllegalStateException("the engine did not reach RUNNING within 60 s");
         }
@@ -112,7 +171,7 @@ public final class Demo {
     long scriptMs = o.duration() != null ? o.duration().toMillis() : Duration.ofDays(1).toMillis();
     Map<String, CameraScript> scripts = new HashMap<>();
     long frames;
-    IngestMetrics cameras = IngestMetrics.inMemory();
+    IngestMetrics cameras = new IngestMetrics(metrics.registry());
     // The cameras go through the ingest path that real ones take (one worker thread each), with
     // their scripts kept here to score the predictions.
     try (Ingest ingest = new Ingest(config.bootstrapServers(), config.input().topic(), Map.of(), cameras)) {

@@ -29,11 +29,14 @@ public final class Engine implements AutoCloseable {
   private final ModelSession session;
   private final KafkaStreams streams;
   private final CountDownLatch running = new CountDownLatch(1);
+  private final AutoCloseable meters;
+  private volatile boolean closed;
 
-  private Engine(TopologyConfig config, ModelSession session, KafkaStreams streams) {
+  private Engine(TopologyConfig config, ModelSession session, KafkaStreams streams, AutoCloseable meters) {
     this.config = config;
     this.session = session;
     this.streams = streams;
+    this.meters = meters;
   }
 
   /**
@@ -50,7 +53,7 @@ public final class Engine implements AutoCloseable {
       KafkaStreams streams =
           new KafkaStreams(
               ActionTopology.build(config, session, metrics), properties(config, stateDir));
-      Engine engine = new Engine(config, session, streams);
+      Engine engine = new Engine(config, session, streams, metrics.bind(streams, config.input().topic()));
       streams.setStateListener(
           (now, before) -> {
             log.info("{}: {} -> {}", config.applicationId(), before, now);
@@ -101,6 +104,18 @@ public final class Engine implements AutoCloseable {
     return streams;
   }
 
+  /**
+   * Why this engine does not process frames now, or null when it does: the model is loaded (it
+   * is, once an engine exists) and Kafka Streams is RUNNING. For {@code /readyz}.
+   */
+  public String notReadyReason() {
+    if (closed) {
+      return "engine stopped";
+    }
+    KafkaStreams.State state = streams.state();
+    return state == KafkaStreams.State.RUNNING ? null : "kafka streams state " + state;
+  }
+
   /** Waits until the application is RUNNING (all tasks assigned and restored). */
   public boolean awaitRunning(Duration timeout) throws InterruptedException {
     return running.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -108,7 +123,13 @@ public final class Engine implements AutoCloseable {
 
   @Override
   public void close() {
+    closed = true;
     streams.close(Duration.ofSeconds(30));
+    try {
+      meters.close();
+    } catch (Exception e) {
+      log.debug("closing the engine's meters", e);
+    }
     session.close();
   }
 }

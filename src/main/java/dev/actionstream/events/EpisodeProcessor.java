@@ -56,6 +56,13 @@ public final class EpisodeProcessor implements Processor<Object, Object, Object,
             state, p, config.camera(p.camera()).labels(), context.currentSystemTimeMs());
     store.put(p.camera(), state);
     publish(events, record.timestamp());
+    if (!events.isEmpty()) {
+      // Events that follow from a window; quiet-time ends (below) come from the wall clock.
+      long now = System.currentTimeMillis();
+      for (int i = 0; i < events.size(); i++) {
+        metrics.eventProduced(p.windowEnd(), now);
+      }
+    }
   }
 
   private void endQuiet(long wallNow) {

@@ -5,7 +5,6 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ExecutorService;
@@ -42,8 +41,10 @@ public final class HttpEndpoints implements AutoCloseable {
       server.setExecutor(pool);
       server.start();
       return new HttpEndpoints(server, pool);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot listen on " + bind + ":" + port + ": " + e.getMessage(), e);
+    } catch (IOException | RuntimeException e) {
+      throw new HttpBindError("HTTP server cannot listen on " + bind + ":" + port + ": " + e.getMessage()
+          + " (choose another with --http-port/--http-bind or the file's http section; "
+          + "--http-port 0 takes any free port, --no-http turns it off)", e);
     }
   }
 

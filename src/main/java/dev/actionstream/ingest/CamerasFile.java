@@ -1,5 +1,6 @@
 package dev.actionstream.ingest;
 
+import dev.actionstream.http.HttpSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.actionstream.config.ConfigError;
 import dev.actionstream.config.Section;
@@ -32,7 +33,7 @@ public final class CamerasFile {
   public static final Duration DEFAULT_BACKOFF_MAX = Duration.ofSeconds(30);
 
   private static final List<String> ROOT_KEYS =
-      List.of("cameras", "bootstrap-servers", "topic", "producer", "defaults");
+      List.of("cameras", "bootstrap-servers", "topic", "producer", "defaults", "http");
   private static final List<String> SETTING_KEYS =
       List.of("fps", "max-width", "max-height", "jpeg-quality", "pace", "loop", "read-timeout",
           "watchdog", "backoff-initial", "backoff-max", "format", "options");
@@ -42,7 +43,11 @@ public final class CamerasFile {
 
   /** What a camera file holds. */
   public record Cameras(
-      String bootstrapServers, String topic, Map<String, String> producer, List<CameraSpec> cameras) {}
+      String bootstrapServers,
+      String topic,
+      Map<String, String> producer,
+      List<CameraSpec> cameras,
+      HttpSettings http) {}
 
   /** A camera file is wrong; the message names the file and the field. */
   public static final class CamerasError extends ConfigError {
@@ -92,7 +97,8 @@ public final class CamerasFile {
       }
       cameras.add(settings(cam, base, id, source, env));
     }
-    return new Cameras(bootstrap, topic, Map.copyOf(producer), List.copyOf(cameras));
+    HttpSettings http = TopologyLoader.http(root.section("http", List.of("port", "bind")), HttpSettings.INGEST_PORT);
+    return new Cameras(bootstrap, topic, Map.copyOf(producer), List.copyOf(cameras), http);
   }
 
   private static CameraSpec settings(

@@ -12,12 +12,20 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Per-camera ingest meters: frames read, published and dropped by reason, reconnects, camera up,
- * decode and encode time. Tagged by camera id only; a source URL (which may hold credentials)
+ * decode and encode time, published frames per second over the last 5 s. Exposed as
+ * {@code actionstream_ingest_frames_read_total}, {@code _frames_published_total},
+ * {@code _frames_dropped_total{reason}}, {@code _reconnects_total}, {@code _camera_up},
+ * {@code _camera_fps}, {@code _decode_seconds}, {@code _decode_errors_total},
+ * {@code _encode_seconds} (all {@code actionstream_ingest_...}). Tagged by camera id only; a source URL (which may hold credentials)
  * never becomes a tag.
  */
 public final class IngestMetrics {
   private final MeterRegistry registry;
   private final Map<String, Camera> cameras = new ConcurrentHashMap<>();
+
+  /** Why a frame read is not published. */
+  public static final java.util.List<String> DROP_REASONS =
+      java.util.List.of("fps-cap", "publish-error", "encode-error");
 
   public IngestMetrics(MeterRegistry registry) {
     this.registry = registry;
@@ -46,6 +54,7 @@ public final class IngestMetrics {
     private final Timer decode;
     private final Timer encode;
     private final AtomicInteger up = new AtomicInteger();
+    private final RateWindow fps = RateWindow.fiveSeconds();
     private final Map<String, Counter> dropped = new ConcurrentHashMap<>();
 
     Camera(MeterRegistry registry, String id) {
@@ -64,6 +73,11 @@ public final class IngestMetrics {
           .description("time to downscale and JPEG-encode one frame").register(registry);
       Gauge.builder("actionstream.ingest.camera.up", up, AtomicInteger::get).tag("camera", id)
           .description("1 while the camera delivers frames, 0 while it is down").register(registry);
+      Gauge.builder("actionstream.ingest.camera.fps", fps, f -> f.rate(System.nanoTime())).tag("camera", id)
+          .description("frames published per second over the last 5 s").register(registry);
+      for (String reason : DROP_REASONS) {
+        dropCounter(reason); // at 0 from the start, so rate() sees them before the first drop
+      }
     }
 
     private Counter counter(String name, String description) {
@@ -82,13 +96,23 @@ public final class IngestMetrics {
 
     public void published() {
       published.increment();
+      fps.mark(System.nanoTime());
+    }
+
+    /** Frames published per second over the last 5 s. */
+    public double publishedFps() {
+      return fps.rate(System.nanoTime());
     }
 
     /** A frame read but not published: fps-cap, publish-error, encode-error. */
     public void dropped(String reason) {
-      dropped.computeIfAbsent(reason, r -> Counter.builder("actionstream.ingest.frames.dropped")
+      dropCounter(reason).increment();
+    }
+
+    private Counter dropCounter(String reason) {
+      return dropped.computeIfAbsent(reason, r -> Counter.builder("actionstream.ingest.frames.dropped")
           .tag("camera", id).tag("reason", r)
-          .description("frames read but not published, by reason").register(registry)).increment();
+          .description("frames read but not published, by reason").register(registry));
     }
 
     public void decodeError() {

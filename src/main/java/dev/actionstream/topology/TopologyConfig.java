@@ -1,5 +1,6 @@
 package dev.actionstream.topology;
 
+import dev.actionstream.http.HttpSettings;
 import dev.actionstream.model.ModelManifest;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,6 +18,7 @@ import java.util.Map;
  *     {@code ACTIONSTREAM_BOOTSTRAP_SERVERS} overrides it
  * @param model the model manifest, loaded and validated (path resolved against the topology file)
  * @param streams extra Kafka Streams / client properties passed through verbatim
+ * @param http the process's HTTP server (metrics, health, live view); flags may override it
  */
 public record TopologyConfig(
     Path file,
@@ -30,18 +32,47 @@ public record TopologyConfig(
     Outputs outputs,
     Episodes episodes,
     Map<String, CameraOverride> cameras,
-    Map<String, String> streams) {
+    Map<String, String> streams,
+    HttpSettings http) {
 
   public TopologyConfig {
     cameras = Map.copyOf(cameras);
     streams = Map.copyOf(streams);
+    if (http == null) {
+      http = HttpSettings.defaults(HttpSettings.ENGINE_PORT);
+    }
+  }
+
+  /** Without an {@code http} section: the default HTTP settings. */
+  public TopologyConfig(
+      Path file,
+      String applicationId,
+      String bootstrapServers,
+      ModelManifest model,
+      Input input,
+      Windows windows,
+      Realtime realtime,
+      Inference inference,
+      Outputs outputs,
+      Episodes episodes,
+      Map<String, CameraOverride> cameras,
+      Map<String, String> streams) {
+    this(file, applicationId, bootstrapServers, model, input, windows, realtime, inference,
+        outputs, episodes, cameras, streams, null);
   }
 
   /** Same topology with other brokers (flag or environment override). */
   public TopologyConfig withBootstrapServers(String servers) {
     return new TopologyConfig(
         file, applicationId, servers, model, input, windows, realtime, inference, outputs,
-        episodes, cameras, streams);
+        episodes, cameras, streams, http);
+  }
+
+  /** Same topology with other HTTP settings (flag override). */
+  public TopologyConfig withHttp(HttpSettings settings) {
+    return new TopologyConfig(
+        file, applicationId, bootstrapServers, model, input, windows, realtime, inference, outputs,
+        episodes, cameras, streams, settings);
   }
 
   /** The override for a camera, or the default (whole frame, every label). */

@@ -1,6 +1,7 @@
 package dev.actionstream.topology;
 
 import dev.actionstream.config.Durations;
+import dev.actionstream.http.HttpSettings;
 import dev.actionstream.config.Section;
 import dev.actionstream.config.Suggestions;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -71,7 +72,8 @@ public final class TopologyLoader {
   private static final List<String> ROOT_KEYS =
       List.of(
           "application-id", "bootstrap-servers", "model", "input", "windows", "realtime",
-          "inference", "outputs", "episodes", "cameras", "streams");
+          "inference", "outputs", "episodes", "cameras", "streams", "http");
+  private static final List<String> HTTP_KEYS = List.of("port", "bind");
   private static final List<String> INPUT_KEYS =
       List.of("topic", "max-frame-bytes", "max-frame-pixels");
   private static final List<String> WINDOWS_KEYS =
@@ -132,10 +134,11 @@ public final class TopologyLoader {
     Episodes episodes = episodes(root.section("episodes", EPISODES_KEYS), model);
     Map<String, CameraOverride> cameras = cameras(root, model, episodes);
     Map<String, String> streams = streams(root);
+    HttpSettings http = http(root.section("http", HTTP_KEYS), HttpSettings.ENGINE_PORT);
 
     return new TopologyConfig(
         abs, applicationId, bootstrap, model, input, windows, realtime, inference, outputs,
-        episodes, cameras, streams);
+        episodes, cameras, streams, http);
   }
 
   // ---- identity and brokers --------------------------------------------------------------------
@@ -373,6 +376,23 @@ public final class TopologyLoader {
       props.put(key, v.asText());
     }
     return props;
+  }
+
+  /**
+   * The {@code http} section of a topology or camera file: {@code port} (0..65535, 0 = any free
+   * port, -1 = no HTTP server; default {@code defaultPort}) and {@code bind} (an address or host
+   * name; default 127.0.0.1).
+   */
+  public static HttpSettings http(Section s, int defaultPort) {
+    int port = s.integer("port", defaultPort);
+    if (port < HttpSettings.DISABLED_PORT || port > 65535) {
+      throw s.error("port", "must be in 0..65535 (0 = any free port) or -1 (no HTTP server), got " + port);
+    }
+    String bind = s.string("bind", dev.actionstream.http.HttpEndpoints.DEFAULT_BIND).strip();
+    if (bind.isEmpty() || !bind.matches("[A-Za-z0-9._:%\\[\\]-]+")) {
+      throw s.error("bind", "must be an IP address or host name such as 127.0.0.1 or 0.0.0.0, got '" + bind + "'");
+    }
+    return new HttpSettings(bind, port);
   }
 
   // ---- shared checks ----------------------------------------------------------------------------

@@ -72,7 +72,7 @@ class IngestCommandIT {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         CommandLine cmd = new CommandLine(out, err);
-        int code = cmd.execute("ingest", "--cameras", cameras.toString(), "--status-every", "2s");
+        int code = cmd.execute("ingest", "--cameras", cameras.toString(), "--status-every", "2s", "--http-port", "0");
         System.out.println(out);
         assertEquals(ExitCodes.OK, code, err.toString());
         assertTrue(out.toString().contains("ingest: camera lobby ended"), out.toString());
@@ -120,7 +120,7 @@ class IngestCommandIT {
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
     int code = new CommandLine(out, err).execute(
-        "ingest", "--cameras", "config/cameras.yaml", "--bootstrap-servers", "127.0.0.1:" + ChildJvm.freePort());
+        "ingest", "--cameras", "config/cameras.yaml", "--http-port", "0", "--bootstrap-servers", "127.0.0.1:" + ChildJvm.freePort());
 
     assertEquals(ExitCodes.BROKER, code, err.toString());
     assertTrue(err.toString().contains("cannot create topics [frames] on 127.0.0.1:"), err.toString());

@@ -54,7 +54,7 @@ class RunCommandIT {
   void unreachableBrokersStopTheStartWithExitCode5() throws IOException {
     StringWriter err = new StringWriter();
     int code =
-        execute(err, "run", "topologies/demo.yaml", "--bootstrap-servers", "127.0.0.1:" + ChildJvm.freePort(),
+        execute(err, "run", "topologies/demo.yaml", "--http-port", "0", "--bootstrap-servers", "127.0.0.1:" + ChildJvm.freePort(),
             "--state-dir", tmp.toString());
     assertEquals(ExitCodes.BROKER, code, err.toString());
     assertTrue(err.toString().contains("cannot reach the Kafka brokers at 127.0.0.1:"), err.toString());
@@ -66,7 +66,7 @@ class RunCommandIT {
     try (EmbeddedBroker broker = EmbeddedBroker.start(EmbeddedBroker.Settings.defaults())) {
       StringWriter err = new StringWriter();
       int code =
-          execute(err, "run", "topologies/demo.yaml", "--bootstrap-servers", broker.bootstrapServers(),
+          execute(err, "run", "topologies/demo.yaml", "--http-port", "0", "--bootstrap-servers", broker.bootstrapServers(),
               "--state-dir", tmp.toString());
       assertEquals(ExitCodes.BROKER, code, err.toString());
       assertTrue(err.toString().contains("input topic 'frames' (input.topic) does not exist"), err.toString());
@@ -82,7 +82,7 @@ class RunCommandIT {
             .replace("model: ../config/models/demo-x3d.yaml", "model: " + Path.of("config/models/demo-x3d.yaml").toAbsolutePath())
             .replace("hop: 1s", "hop: often"));
     StringWriter err = new StringWriter();
-    assertEquals(ExitCodes.BAD_TOPOLOGY, execute(err, "run", bad.toString()));
+    assertEquals(ExitCodes.BAD_TOPOLOGY, execute(err, "run", bad.toString(), "--http-port", "0"));
     assertTrue(err.toString().contains("windows.hop: must be a duration"), err.toString());
   }
 
@@ -96,7 +96,7 @@ class RunCommandIT {
                       tmp,
                       // INFO shows the engine's state changes (tests log warnings only)
                       List.of("-Dorg.slf4j.simpleLogger.log.dev.actionstream=info"),
-                      Main.class, "run", "topologies/demo.yaml", "--bootstrap-servers",
+                      Main.class, "run", "topologies/demo.yaml", "--http-port", "0", "--bootstrap-servers",
                       broker.bootstrapServers(), "--state-dir", tmp.resolve("state").toString()))
               .redirectError(tmp.resolve("stderr").toFile())
               .start();

@@ -91,6 +91,11 @@ class TopologyValidationTest {
           bootstrap-servers: localhost            | bootstrap-servers             | must be host:port[,host:port...], got 'localhost'
           bootstrap-servers: 'a:9092,'            | bootstrap-servers             | must be host:port[,host:port...], got 'a:9092,'
           bootstrap-servers: 'a:99999'            | bootstrap-servers             | must be host:port
+          http: {port: 70000}                     | http.port                     | must be in 0..65535 (0 = any free port) or -1 (no HTTP server), got 70000
+          http: {port: -2}                        | http.port                     | must be in 0..65535
+          http: {port: web}                       | http.port                     | must be an integer
+          http: {bind: 'a b'}                     | http.bind                     | must be an IP address or host name
+          http: {listen: 8080}                    | http.listen                   | unknown key (allowed here: port, bind)
           """)
   void badValueIsRefusedNamingTheField(String yaml, String field, String reason) {
     TopologyError e =

@@ -4,6 +4,7 @@ import dev.actionstream.config.Durations;
 import dev.actionstream.engine.Engine;
 import dev.actionstream.http.HttpEndpoints;
 import dev.actionstream.http.OpsEndpoints;
+import dev.actionstream.view.LiveView;
 import dev.actionstream.metrics.EngineMetrics;
 import dev.actionstream.metrics.Telemetry;
 import dev.actionstream.topology.TopologyConfig;
@@ -78,7 +79,10 @@ final class RunCommand implements Callable<Integer> {
       TopologyConfig config, PrintWriter out, Path state, Telemetry telemetry, AtomicReference<Engine> started,
       HttpEndpoints http) throws InterruptedException {
     StopSignal signal = StopSignal.install("run-shutdown", 40);
-    try (Engine engine = Engine.start(config, new EngineMetrics(telemetry.registry()), state)) {
+    try (Engine engine = Engine.start(config, new EngineMetrics(telemetry.registry()), state);
+        // The view reads the topics, not this engine: it shows every camera, whichever instance
+        // processes it.
+        LiveView view = http == null ? null : LiveView.start(config, http)) {
       started.set(engine);
       out.printf(
           "run: %s: %s -> %s, model %s, a %s clip every %s, brokers %s (Ctrl-C stops)%n",
@@ -90,6 +94,9 @@ final class RunCommand implements Callable<Integer> {
           Durations.format(config.windows().hop()),
           config.bootstrapServers());
       out.printf("run: %s%n", OpsEndpoints.describe(http));
+      if (view != null) {
+        out.printf("run: live view %s/%n", http.baseUrl());
+      }
       out.flush();
       signal.stopRequested().await();
     } finally {

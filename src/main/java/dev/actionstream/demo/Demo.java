@@ -7,6 +7,7 @@ import dev.actionstream.http.HttpBindError;
 import dev.actionstream.http.HttpEndpoints;
 import dev.actionstream.http.HttpSettings;
 import dev.actionstream.http.OpsEndpoints;
+import dev.actionstream.view.LiveView;
 import dev.actionstream.ingest.CameraSpec;
 import dev.actionstream.ingest.Ingest;
 import dev.actionstream.ingest.SyntheticSource;
@@ -88,7 +89,7 @@ public final class Demo {
     AtomicReference<Engine> started = new AtomicReference<>();
     try (Telemetry telemetry = new Telemetry();
         HttpEndpoints http = startHttp(config.http(), telemetry, started, out)) {
-      return run(o, config, telemetry, started, stop);
+      return run(o, config, telemetry, started, http, stop);
     }
   }
 
@@ -114,8 +115,8 @@ public final class Demo {
   }
 
   private static DemoSummary run(
-      Options o, TopologyConfig config, Telemetry telemetry, AtomicReference<Engine> started, CountDownLatch stop)
-      throws InterruptedException {
+      Options o, TopologyConfig config, Telemetry telemetry, AtomicReference<Engine> started,
+      HttpEndpoints http, CountDownLatch stop) throws InterruptedException {
     PrintStream out = o.out();
     EmbeddedBroker broker = null;
     Path tempState = null;
@@ -143,7 +144,11 @@ public final class Demo {
             "demo: engine %s running model %s (%s); %d synthetic cameras at %.0f fps%n",
             config.applicationId(), config.model().name(), o.topology(), o.cameras(), o.fps());
         try (OutputWatcher watcher =
-            new OutputWatcher(config.bootstrapServers(), config.outputs(), out)) {
+                new OutputWatcher(config.bootstrapServers(), config.outputs(), out);
+            LiveView view = http == null ? null : LiveView.start(config, http)) {
+          if (view != null) {
+            out.printf("demo: live view %s/%n", http.baseUrl());
+          }
           watcher.start();
           return play(o, config, metrics, watcher, stop);
         }

@@ -57,3 +57,14 @@ def test_rendered_dataset_is_independent_of_worker_count():
 
 def test_mirroring_swaps_left_and_right_only():
     assert [train.FLIP_LABEL[i] for i in range(8)] == [0, 2, 1, 3, 4, 5, 6, 7]
+
+
+def test_playing_backwards_swaps_the_direction_classes_and_never_reverses_a_fall():
+    names = train.synth.LABELS
+    pairs = {names[i]: names[train.REVERSE_LABEL[i]] for i in range(8)}
+    assert pairs == {"idle": "idle", "move_left": "move_right", "move_right": "move_left",
+                     "move_up": "move_down", "move_down": "move_up", "approach": "recede",
+                     "recede": "approach", "fall": "fall"}
+    assert [train.REVERSE_LABEL[train.REVERSE_LABEL[i]] for i in range(8)] == list(range(8))
+    assert [names[i] for i in range(8) if not train.REVERSIBLE[i]] == ["fall"]
+

@@ -11,6 +11,8 @@ final class BrokerConfig {
   static final int NODE_ID = 1;
   static final String BROKER_LISTENER = "PLAINTEXT";
   static final String CONTROLLER_LISTENER = "CONTROLLER";
+  static final String SECURE_LISTENER = "SECURE";
+  static final String SCRAM = "SCRAM-SHA-512";
   static final String HOST = "127.0.0.1";
 
   /** Room for a 1 MiB frame plus headers and batch overhead (Kafka's default is 1 MiB + 12). */
@@ -23,6 +25,12 @@ final class BrokerConfig {
    * @param controllerPort a fixed port: the static voter list must name it before the start
    */
   static Properties of(int brokerPort, int controllerPort, Path logDir, int defaultPartitions) {
+    return of(brokerPort, controllerPort, logDir, defaultPartitions, null);
+  }
+
+  /** With {@code secure}: a SASL/SCRAM listener on an ephemeral port too. */
+  static Properties of(
+      int brokerPort, int controllerPort, Path logDir, int defaultPartitions, EmbeddedBroker.Secure secure) {
     Properties p = new Properties();
     p.put("process.roles", "broker,controller");
     p.put("node.id", String.valueOf(NODE_ID));
@@ -44,6 +52,19 @@ final class BrokerConfig {
     p.put("inter.broker.listener.name", BROKER_LISTENER);
     p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
     p.put("log.dirs", logDir.toString());
+    if (secure != null) {
+      p.put("listeners", p.getProperty("listeners") + "," + SECURE_LISTENER + "://" + HOST + ":0");
+      p.put(
+          "listener.security.protocol.map",
+          p.getProperty("listener.security.protocol.map") + "," + SECURE_LISTENER + ":" + secure.protocol());
+      String prefix = "listener.name." + SECURE_LISTENER.toLowerCase(java.util.Locale.ROOT) + ".";
+      p.put("sasl.enabled.mechanisms", SCRAM);
+      p.put(prefix + "sasl.enabled.mechanisms", SCRAM);
+      p.put(
+          prefix + SCRAM.toLowerCase(java.util.Locale.ROOT) + ".sasl.jaas.config",
+          "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+      secure.listenerConfig().forEach((k, v) -> p.put(prefix + k, v));
+    }
 
     // One node: every replication factor and ISR must be 1, or internal topics (offsets,
     // transactions, share state) are never created and Kafka Streams never leaves REBALANCING.

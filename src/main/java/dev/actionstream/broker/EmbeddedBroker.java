@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -57,8 +58,9 @@ public final class EmbeddedBroker implements AutoCloseable {
    * @param dataDir the log directory, kept on close and reused on the next start; null for a
    *     temporary one deleted on close
    * @param defaultPartitions partitions of a topic created without an explicit count
+   * @param secure a second client listener that requires SASL/SCRAM (and TLS), or null for none
    */
-  public record Settings(int port, Path dataDir, int defaultPartitions) {
+  public record Settings(int port, Path dataDir, int defaultPartitions, Secure secure) {
     public Settings {
       if (port < 0 || port > 65535) {
         throw new IllegalArgumentException("port: " + port + " not in 0..65535");
@@ -68,21 +70,50 @@ public final class EmbeddedBroker implements AutoCloseable {
       }
     }
 
+    public Settings(int port, Path dataDir, int defaultPartitions) {
+      this(port, dataDir, defaultPartitions, null);
+    }
+
     /** An ephemeral port, a temporary data directory, 4 partitions. */
     public static Settings defaults() {
       return new Settings(0, null, 4);
     }
 
     public Settings withPort(int newPort) {
-      return new Settings(newPort, dataDir, defaultPartitions);
+      return new Settings(newPort, dataDir, defaultPartitions, secure);
     }
 
     public Settings withDataDir(Path newDataDir) {
-      return new Settings(port, newDataDir, defaultPartitions);
+      return new Settings(port, newDataDir, defaultPartitions, secure);
     }
 
     public Settings withDefaultPartitions(int partitions) {
-      return new Settings(port, dataDir, partitions);
+      return new Settings(port, dataDir, partitions, secure);
+    }
+
+    public Settings withSecure(Secure newSecure) {
+      return new Settings(port, dataDir, defaultPartitions, newSecure);
+    }
+  }
+
+  /**
+   * A second client listener, {@value BrokerConfig#SECURE_LISTENER} on an ephemeral port of
+   * 127.0.0.1, that requires SASL with SCRAM-SHA-512 ({@link #secureBootstrapServers()}). The
+   * PLAINTEXT listener stays, for the broker's own traffic and {@link #createTopics}.
+   *
+   * @param protocol {@code SASL_SSL} or {@code SASL_PLAINTEXT}
+   * @param listenerConfig listener settings without the {@code listener.name.secure.} prefix,
+   *     e.g. {@code ssl.keystore.location}, {@code ssl.keystore.password} for SASL_SSL
+   * @param users SCRAM-SHA-512 users (name to password), written into the metadata log when the
+   *     data directory is formatted (a new directory: users exist before any client connects)
+   */
+  public record Secure(String protocol, Map<String, String> listenerConfig, Map<String, String> users) {
+    public Secure {
+      if (!protocol.equals("SASL_SSL") && !protocol.equals("SASL_PLAINTEXT")) {
+        throw new IllegalArgumentException("protocol: " + protocol + " is not SASL_SSL or SASL_PLAINTEXT");
+      }
+      listenerConfig = Map.copyOf(listenerConfig);
+      users = Map.copyOf(users);
     }
   }
 
@@ -93,13 +124,15 @@ public final class EmbeddedBroker implements AutoCloseable {
 
   private final KafkaRaftServer server;
   private final int port;
+  private final int securePort;
   private final Path dataDir;
   private final boolean temporary;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  private EmbeddedBroker(KafkaRaftServer server, int port, Path dataDir, boolean temporary) {
+  private EmbeddedBroker(KafkaRaftServer server, int port, int securePort, Path dataDir, boolean temporary) {
     this.server = server;
     this.port = port;
+    this.securePort = securePort;
     this.dataDir = dataDir;
     this.temporary = temporary;
   }
@@ -141,16 +174,17 @@ public final class EmbeddedBroker implements AutoCloseable {
   private static EmbeddedBroker startOnce(
       Settings settings, Path dir, boolean temporary, int controllerPort) {
     Properties config =
-        BrokerConfig.of(settings.port(), controllerPort, dir, settings.defaultPartitions());
+        BrokerConfig.of(settings.port(), controllerPort, dir, settings.defaultPartitions(), settings.secure());
     if (!Files.exists(dir.resolve("meta.properties"))) {
-      format(config, dir);
+      format(config, dir, settings.secure());
     }
     // doLog false: KafkaConfig would log every one of its ~400 values.
     KafkaRaftServer server = new KafkaRaftServer(new KafkaConfig(config, false), Time.SYSTEM);
     try {
       server.startup();
-      int port = settings.port() != 0 ? settings.port() : boundPort(server);
-      return new EmbeddedBroker(server, port, dir, temporary);
+      int port = settings.port() != 0 ? settings.port() : boundPort(server, BrokerConfig.BROKER_LISTENER);
+      int securePort = settings.secure() == null ? -1 : boundPort(server, BrokerConfig.SECURE_LISTENER);
+      return new EmbeddedBroker(server, port, securePort, dir, temporary);
     } catch (RuntimeException e) {
       try {
         stop(server);
@@ -167,18 +201,24 @@ public final class EmbeddedBroker implements AutoCloseable {
    * its cluster id, hence its topics and offsets). The tool rather than the Formatter class it
    * wraps: that one is in kafka-metadata, only on the runtime class path.
    */
-  private static void format(Properties config, Path dir) {
+  private static void format(Properties config, Path dir, Secure secure) {
     Path file = null;
     try {
       file = Files.createTempFile("actionstream-kafka-", ".properties");
       try (Writer out = Files.newBufferedWriter(file)) {
         config.store(out, "written by EmbeddedBroker for kafka-storage format");
       }
-      String[] args = {
-        "format", "--config", file.toString(), "--cluster-id", Uuid.randomUuid().toString()
-      };
+      List<String> args = new ArrayList<>(
+          List.of("format", "--config", file.toString(), "--cluster-id", Uuid.randomUuid().toString()));
+      if (secure != null) {
+        // SCRAM users as metadata records: they exist before the listener accepts anyone.
+        secure.users().forEach((name, password) -> {
+          args.add("--add-scram");
+          args.add("SCRAM-SHA-512=[name=" + name + ",password=" + password + "]");
+        });
+      }
       // The tool prints "Formatting ..." lines: not for our stdout.
-      int code = StorageTool.execute(args, new PrintStream(OutputStream.nullOutputStream()));
+      int code = StorageTool.execute(args.toArray(String[]::new), new PrintStream(OutputStream.nullOutputStream()));
       if (code != 0) {
         throw new IllegalStateException("kafka-storage format exited with " + code);
       }
@@ -195,12 +235,12 @@ public final class EmbeddedBroker implements AutoCloseable {
    * The port the kernel gave the client listener. KafkaRaftServer does not expose its broker, so
    * this reads the private field (the version is pinned; EmbeddedBrokerIT fails if it moves).
    */
-  private static int boundPort(KafkaRaftServer server) {
+  private static int boundPort(KafkaRaftServer server, String listener) {
     try {
       Field field = KafkaRaftServer.class.getDeclaredField("broker");
       field.setAccessible(true);
       BrokerServer broker = (BrokerServer) ((scala.Option<?>) field.get(server)).get();
-      return broker.boundPort(ListenerName.normalised(BrokerConfig.BROKER_LISTENER));
+      return broker.boundPort(ListenerName.normalised(listener));
     } catch (ReflectiveOperationException e) {
       throw new IllegalStateException("KafkaRaftServer changed: no broker field", e);
     }
@@ -277,6 +317,14 @@ public final class EmbeddedBroker implements AutoCloseable {
 
   public int port() {
     return port;
+  }
+
+  /** {@code 127.0.0.1:PORT} of the SASL listener ({@link Settings#secure()}). */
+  public String secureBootstrapServers() {
+    if (securePort < 0) {
+      throw new IllegalStateException("this broker was started without a secure listener");
+    }
+    return BrokerConfig.HOST + ":" + securePort;
   }
 
   /** Where the logs are: the given data directory, or the temporary one. */

@@ -86,7 +86,9 @@ final class IngestCommand implements Callable<Integer> {
     Duration every = Durations.parse(statusEvery);
     HttpSettings httpSettings = httpOptions.resolve(file.http(), spec);
     // Kafka first: unreachable brokers stop ingest before anything starts (exit code 5).
-    Topics.createMissing(brokers, List.of(file.topic()), Math.max(1, partitions), Duration.ofSeconds(15));
+    // Through the producer's connection settings (TLS, SASL): wrong credentials stop here too.
+    Topics.createMissing(
+        brokers, file.producer(), "producer", List.of(file.topic()), Math.max(1, partitions), Duration.ofSeconds(15));
     AtomicReference<Ingest> started = new AtomicReference<>();
     try (Telemetry telemetry = new Telemetry();
         HttpEndpoints http = OpsEndpoints.start(httpSettings, telemetry.registry(),

@@ -44,7 +44,7 @@ public final class Main implements Runnable {
   }
 
   /** The configured command line; tests execute it in-process. */
-  static CommandLine commandLine() {
+  public static CommandLine commandLine() {
     return new CommandLine(new Main())
         .setExitCodeExceptionMapper(ExitCodes.MAPPER)
         .setExecutionExceptionHandler(Main::report);

@@ -1,6 +1,7 @@
 package dev.actionstream.cli;
 
 import dev.actionstream.config.Durations;
+import dev.actionstream.config.KafkaProperties;
 import dev.actionstream.topology.TopologyConfig;
 import dev.actionstream.topology.TopologyConfig.CameraOverride;
 import dev.actionstream.topology.TopologyConfig.Episodes;
@@ -68,7 +69,8 @@ final class TopologySummary {
       first = false;
     }
     if (!t.streams().isEmpty()) {
-      out.printf("  streams   %s%n", t.streams());
+      // Passwords and JAAS configs never reach the output.
+      out.printf("  streams   %s%n", KafkaProperties.masked(t.streams()));
     }
   }
 

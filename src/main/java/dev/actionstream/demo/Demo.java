@@ -1,5 +1,6 @@
 package dev.actionstream.demo;
 
+import dev.actionstream.config.KafkaProperties;
 import dev.actionstream.broker.EmbeddedBroker;
 import dev.actionstream.engine.Engine;
 import dev.actionstream.engine.Topics;
@@ -144,7 +145,7 @@ public final class Demo {
             "demo: engine %s running model %s (%s); %d synthetic cameras at %.0f fps%n",
             config.applicationId(), config.model().name(), o.topology(), o.cameras(), o.fps());
         try (OutputWatcher watcher =
-                new OutputWatcher(config.bootstrapServers(), config.outputs(), out);
+                new OutputWatcher(config.bootstrapServers(), config.streams(), config.outputs(), out);
             LiveView view = http == null ? null : LiveView.start(config, http)) {
           if (view != null) {
             out.printf("demo: live view %s/%n", http.baseUrl());
@@ -179,7 +180,9 @@ public final class Demo {
     IngestMetrics cameras = new IngestMetrics(metrics.registry());
     // The cameras go through the ingest path that real ones take (one worker thread each), with
     // their scripts kept here to score the predictions.
-    try (Ingest ingest = new Ingest(config.bootstrapServers(), config.input().topic(), Map.of(), cameras)) {
+    try (Ingest ingest = new Ingest(config.bootstrapServers(), config.input().topic(),
+        // An existing cluster may want TLS/SASL: the producer connects as the engine does.
+        KafkaProperties.connection(config.streams(), "producer."), cameras)) {
       for (int i = 1; i <= o.cameras(); i++) {
         String id = "cam-" + i;
         CameraScript script = CameraScript.random(o.seed() * 1_000_003L + i, start, scriptMs);
@@ -293,7 +296,8 @@ public final class Demo {
     if (broker != null) {
       broker.createTopics(Map.of(input, PARTITIONS));
     } else {
-      Topics.createMissing(config.bootstrapServers(), List.of(input), PARTITIONS, Duration.ofSeconds(20));
+      Topics.createMissing(
+          config.bootstrapServers(), config.streams(), "streams", List.of(input), PARTITIONS, Duration.ofSeconds(20));
     }
   }
 

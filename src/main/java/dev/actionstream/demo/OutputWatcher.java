@@ -1,5 +1,6 @@
 package dev.actionstream.demo;
 
+import dev.actionstream.config.KafkaProperties;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.actionstream.topology.TopologyConfig;
@@ -47,8 +48,10 @@ final class OutputWatcher implements Runnable, AutoCloseable {
   private int deadLetters;
   private final Set<String> episodes = new HashSet<>();
 
-  OutputWatcher(String bootstrapServers, TopologyConfig.Outputs topics, PrintStream out) {
-    Properties p = new Properties();
+  OutputWatcher(
+      String bootstrapServers, Map<String, String> streams, TopologyConfig.Outputs topics, PrintStream out) {
+    // Connects as the engine does (TLS, SASL from the topology's streams:).
+    Properties p = KafkaProperties.addConnection(new Properties(), streams, "consumer.");
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);

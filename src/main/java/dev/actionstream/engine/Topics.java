@@ -1,9 +1,11 @@
 package dev.actionstream.engine;
 
+import dev.actionstream.config.KafkaProperties;
 import dev.actionstream.topology.TopologyConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
@@ -14,6 +16,10 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.SaslAuthenticationException;
+import org.apache.kafka.common.errors.SslAuthenticationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
@@ -24,18 +30,17 @@ public final class Topics {
   private Topics() {}
 
   static void ensure(TopologyConfig config, Duration timeout) {
-    Properties p = adminProperties(config.bootstrapServers(), timeout);
+    Properties p = adminProperties(config.bootstrapServers(), config.streams(), timeout);
     String input = config.input().topic();
     TopologyConfig.Outputs out = config.outputs();
     try (Admin admin = Admin.create(p)) {
       Set<String> existing;
       try {
         existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (TimeoutException | ExecutionException e) {
-        throw new EngineStartError(
-            "cannot reach the Kafka brokers at %s (bootstrap-servers) within %d s"
-                .formatted(config.bootstrapServers(), timeout.toSeconds()),
-            e);
+      } catch (ExecutionException e) {
+        throw refused(config.bootstrapServers(), "streams", timeout, e);
+      } catch (TimeoutException e) {
+        throw unreachable(config.bootstrapServers(), timeout, e);
       }
       if (!existing.contains(input)) {
         throw new EngineStartError(
@@ -69,21 +74,92 @@ public final class Topics {
    */
   public static void createMissing(
       String bootstrapServers, List<String> names, int partitions, Duration timeout) {
-    try (Admin admin = Admin.create(adminProperties(bootstrapServers, timeout))) {
-      Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    createMissing(bootstrapServers, Map.of(), "properties", names, partitions, timeout);
+  }
+
+  /**
+   * {@link #createMissing(String, List, int, Duration)} through a client that connects as
+   * {@code clientProperties} say (their {@code security.protocol}, {@code sasl.*}, {@code ssl.*};
+   * the rest is ignored). {@code section} names where they come from, for messages.
+   */
+  public static void createMissing(
+      String bootstrapServers, Map<String, String> clientProperties, String section, List<String> names,
+      int partitions, Duration timeout) {
+    try (Admin admin = Admin.create(adminProperties(bootstrapServers, clientProperties, timeout))) {
+      Set<String> existing;
+      try {
+        existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (ExecutionException e) {
+        throw refused(bootstrapServers, section, timeout, e);
+      } catch (TimeoutException e) {
+        throw unreachable(bootstrapServers, timeout, e);
+      }
       createMissing(admin, existing, names, partitions);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EngineStartError("interrupted while creating topics", e);
-    } catch (ExecutionException | TimeoutException e) {
+    } catch (ExecutionException e) {
       throw new EngineStartError(
-          "cannot create topics %s on %s: %s".formatted(names, bootstrapServers, e.getMessage()), e);
+          "cannot create topics %s on %s: %s".formatted(names, bootstrapServers, e.getCause().getMessage()), e);
     }
   }
 
-  /** Calls give up after {@code timeout}; one request may take at most that, or 10 s. */
-  private static Properties adminProperties(String bootstrapServers, Duration timeout) {
-    Properties p = new Properties();
+  private static EngineStartError unreachable(String bootstrapServers, Duration timeout, Exception e) {
+    return new EngineStartError(
+        "cannot reach the Kafka brokers at %s (bootstrap-servers) within %d s"
+            .formatted(bootstrapServers, timeout.toSeconds()),
+        e);
+  }
+
+  /**
+   * The brokers answered but refused us: wrong credentials or TLS settings say so (Kafka's
+   * messages name the mechanism, never the secret); anything else reads as unreachable.
+   */
+  private static EngineStartError refused(
+      String bootstrapServers, String section, Duration timeout, ExecutionException e) {
+    Throwable cause = e.getCause();
+    if (cause instanceof SaslAuthenticationException) {
+      return new EngineStartError(
+          "the Kafka brokers at %s refused the credentials (%s: sasl.mechanism, sasl.jaas.config): %s"
+              .formatted(bootstrapServers, section, cause.getMessage()),
+          e);
+    }
+    if (cause instanceof SslAuthenticationException) {
+      return new EngineStartError(
+          "TLS with the Kafka brokers at %s failed (%s: security.protocol, ssl.*): %s"
+              .formatted(bootstrapServers, section, rootMessage(cause)),
+          e);
+    }
+    if (cause instanceof AuthenticationException || cause instanceof AuthorizationException) {
+      return new EngineStartError(
+          "the Kafka brokers at %s refused this client (%s): %s"
+              .formatted(bootstrapServers, section, cause.getMessage()),
+          e);
+    }
+    return new EngineStartError(
+        "cannot reach the Kafka brokers at %s (bootstrap-servers) within %d s: %s"
+            .formatted(bootstrapServers, timeout.toSeconds(), cause == null ? e.getMessage() : cause.getMessage()),
+        e);
+  }
+
+  /** TLS errors nest the useful line ("PKIX path building failed", "No subject alternative names"). */
+  private static String rootMessage(Throwable t) {
+    String message = t.getMessage();
+    for (Throwable c = t.getCause(); c != null; c = c.getCause()) {
+      if (c.getMessage() != null) {
+        message = c.getMessage();
+      }
+    }
+    return message;
+  }
+
+  /**
+   * Calls give up after {@code timeout}; one request may take at most that, or 10 s. Connects as
+   * {@code clientProperties} say (TLS, SASL); their {@code admin.}-prefixed copies win.
+   */
+  private static Properties adminProperties(
+      String bootstrapServers, Map<String, String> clientProperties, Duration timeout) {
+    Properties p = KafkaProperties.addConnection(new Properties(), clientProperties, "admin.");
     p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
     p.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
     p.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) Math.min(timeout.toMillis(), 10_000));

@@ -3,6 +3,7 @@ package dev.actionstream.ingest;
 import dev.actionstream.http.HttpSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.actionstream.config.ConfigError;
+import dev.actionstream.config.KafkaProperties;
 import dev.actionstream.config.Section;
 import dev.actionstream.topology.TopologyLoader;
 import java.nio.file.Path;
@@ -13,13 +14,13 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Function;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * Reads a camera file ({@code config/cameras.yaml}; fields in the README's "Camera ingest"
  * section): the Kafka target, defaults, and one entry per camera. Refuses the file with a {@link
- * CamerasError} naming the first bad field. {@code ${NAME}} in a URL is replaced by the environment
+ * CamerasError} naming the first bad field. {@code ${NAME}} in a URL, an option or a producer
+ * property is replaced by the environment
  * variable NAME, so that passwords stay out of the file.
  */
 public final class CamerasFile {
@@ -39,7 +40,6 @@ public final class CamerasFile {
           "watchdog", "backoff-initial", "backoff-max", "format", "options");
   private static final List<String> CAMERA_KEYS = with("url", SETTING_KEYS);
   private static final Pattern CAMERA_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
-  private static final Pattern ENV = Pattern.compile("\\$\\{([A-Za-z_][A-Za-z0-9_]*)}");
 
   /** What a camera file holds. */
   public record Cameras(
@@ -74,7 +74,9 @@ public final class CamerasFile {
     String topic = root.string("topic", TopologyLoader.DEFAULT_INPUT_TOPIC);
     Map<String, String> producer = new LinkedHashMap<>();
     // Kafka properties as the topology's streams: properties take them (linger.ms: 10), any scalar.
-    root.entries("producer").forEach((k, v) -> producer.put(k, scalar(root, "producer." + k, v)));
+    // Values may name environment variables, ${NAME}, as URLs may: passwords stay out of the file.
+    root.entries("producer").forEach((k, v) ->
+        producer.put(k, substitute(root, "producer." + k, scalar(root, "producer." + k, v), env)));
     Section defaults = root.section("defaults", SETTING_KEYS);
     CameraSpec base = settings(defaults, null, "default", CameraSource.parse("synthetic:"), env);
     Map<String, JsonNode> entries = root.entries("cameras");
@@ -158,17 +160,7 @@ public final class CamerasFile {
 
   /** Replaces {@code ${NAME}} by the environment variable; an unset one is an error naming it. */
   private static String substitute(Section s, String key, String text, Function<String, String> env) {
-    Matcher m = ENV.matcher(text);
-    StringBuilder out = new StringBuilder();
-    while (m.find()) {
-      String value = env.apply(m.group(1));
-      if (value == null) {
-        throw s.error(key, "environment variable " + m.group(1) + " is not set");
-      }
-      m.appendReplacement(out, Matcher.quoteReplacement(value));
-    }
-    m.appendTail(out);
-    return out.toString();
+    return KafkaProperties.substitute(s, key, text, env);
   }
 
   private static List<String> with(String key, List<String> keys) {

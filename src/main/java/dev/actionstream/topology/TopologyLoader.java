@@ -1,6 +1,7 @@
 package dev.actionstream.topology;
 
 import dev.actionstream.config.Durations;
+import dev.actionstream.config.KafkaProperties;
 import dev.actionstream.http.HttpSettings;
 import dev.actionstream.config.Section;
 import dev.actionstream.config.Suggestions;
@@ -133,7 +134,7 @@ public final class TopologyLoader {
     Outputs outputs = outputs(root.section("outputs", OUTPUTS_KEYS), model, input.topic());
     Episodes episodes = episodes(root.section("episodes", EPISODES_KEYS), model);
     Map<String, CameraOverride> cameras = cameras(root, model, episodes);
-    Map<String, String> streams = streams(root);
+    Map<String, String> streams = streams(root, env);
     HttpSettings http = http(root.section("http", HTTP_KEYS), HttpSettings.ENGINE_PORT);
 
     return new TopologyConfig(
@@ -360,7 +361,8 @@ public final class TopologyLoader {
     return new Roi(x, y, width, height);
   }
 
-  private static Map<String, String> streams(Section root) {
+  /** Values may name environment variables, {@code ${NAME}}: passwords stay out of the file. */
+  private static Map<String, String> streams(Section root, Map<String, String> env) {
     Map<String, String> props = new LinkedHashMap<>();
     for (var e : root.entries("streams").entrySet()) {
       String key = e.getKey();
@@ -373,7 +375,7 @@ public final class TopologyLoader {
         throw root.error("streams." + key, "must be a string, number or boolean, got "
             + Section.repr(v));
       }
-      props.put(key, v.asText());
+      props.put(key, KafkaProperties.substitute(root, "streams." + key, v.asText(), env::get));
     }
     return props;
   }

@@ -1,5 +1,6 @@
 package dev.actionstream.view;
 
+import dev.actionstream.config.KafkaProperties;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpExchange;
@@ -69,8 +70,6 @@ public final class LiveView implements AutoCloseable {
   }
 
   /** Client properties of the topology's pass-through section that reaching the brokers needs. */
-  private static final List<String> CLIENT_PREFIXES = List.of("security.", "sasl.", "ssl.", "client.dns.lookup");
-
   private static final Duration PARTITION_REFRESH = Duration.ofSeconds(30);
 
   private final TopologyConfig config;
@@ -124,12 +123,8 @@ public final class LiveView implements AutoCloseable {
   // ---- Kafka ------------------------------------------------------------------------------
 
   private void consume() {
-    Properties p = new Properties();
-    config.streams().forEach((k, v) -> {
-      if (CLIENT_PREFIXES.stream().anyMatch(k::startsWith)) {
-        p.put(k, v);
-      }
-    });
+    // Connects as the engine does (TLS, SASL from the topology's streams:).
+    Properties p = KafkaProperties.addConnection(new Properties(), config.streams(), "consumer.");
     p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
     p.put(ConsumerConfig.CLIENT_ID_CONFIG, "actionstream-live-view");
     p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");

@@ -38,7 +38,8 @@ public final class Topics {
       try {
         existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (ExecutionException e) {
-        throw refused(config.bootstrapServers(), "streams", timeout, e);
+        EngineStartError refused = refused(config.bootstrapServers(), "streams", e);
+        throw refused != null ? refused : unreachable(config.bootstrapServers(), timeout, e);
       } catch (TimeoutException e) {
         throw unreachable(config.bootstrapServers(), timeout, e);
       }
@@ -86,21 +87,20 @@ public final class Topics {
       String bootstrapServers, Map<String, String> clientProperties, String section, List<String> names,
       int partitions, Duration timeout) {
     try (Admin admin = Admin.create(adminProperties(bootstrapServers, clientProperties, timeout))) {
-      Set<String> existing;
-      try {
-        existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-      } catch (ExecutionException e) {
-        throw refused(bootstrapServers, section, timeout, e);
-      } catch (TimeoutException e) {
-        throw unreachable(bootstrapServers, timeout, e);
-      }
+      Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       createMissing(admin, existing, names, partitions);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new EngineStartError("interrupted while creating topics", e);
     } catch (ExecutionException e) {
+      EngineStartError refused = refused(bootstrapServers, section, e);
+      throw refused != null
+          ? refused
+          : new EngineStartError(
+              "cannot create topics %s on %s: %s".formatted(names, bootstrapServers, e.getCause().getMessage()), e);
+    } catch (TimeoutException e) {
       throw new EngineStartError(
-          "cannot create topics %s on %s: %s".formatted(names, bootstrapServers, e.getCause().getMessage()), e);
+          "cannot create topics %s on %s: %s".formatted(names, bootstrapServers, e.getMessage()), e);
     }
   }
 
@@ -113,10 +113,9 @@ public final class Topics {
 
   /**
    * The brokers answered but refused us: wrong credentials or TLS settings say so (Kafka's
-   * messages name the mechanism, never the secret); anything else reads as unreachable.
+   * messages name the mechanism, never the secret). Null for anything else.
    */
-  private static EngineStartError refused(
-      String bootstrapServers, String section, Duration timeout, ExecutionException e) {
+  private static EngineStartError refused(String bootstrapServers, String section, ExecutionException e) {
     Throwable cause = e.getCause();
     if (cause instanceof SaslAuthenticationException) {
       return new EngineStartError(
@@ -136,10 +135,7 @@ public final class Topics {
               .formatted(bootstrapServers, section, cause.getMessage()),
           e);
     }
-    return new EngineStartError(
-        "cannot reach the Kafka brokers at %s (bootstrap-servers) within %d s: %s"
-            .formatted(bootstrapServers, timeout.toSeconds(), cause == null ? e.getMessage() : cause.getMessage()),
-        e);
+    return null;
   }
 
   /** TLS errors nest the useful line ("PKIX path building failed", "No subject alternative names"). */

@@ -39,7 +39,7 @@ import picocli.CommandLine.Spec;
           + "exponential backoff while the others keep flowing. Prints each camera's state changes "
           + "and a status line per camera every --status-every. Credentials in URLs are never "
           + "printed. Ends on Ctrl-C/SIGTERM, after --duration, or when every camera has ended "
-          + "(files without loop). Exit code 6 for a bad camera file, 5 when Kafka is unreachable."
+          + "(files without loop). Exit code 6 for a bad camera file, 5 when Kafka is unreachable or refuses the producer: settings (credentials, TLS)."
     })
 final class IngestCommand implements Callable<Integer> {
 

@@ -33,7 +33,7 @@ import picocli.CommandLine.Spec;
       "2:bad model: invalid manifest, or the ONNX file does not match it",
       "3:golden parity failed",
       "4:bad topology: invalid topology file, or its model does not fit it",
-      "5:Kafka unreachable, its input topic missing, or the in-process broker cannot start",
+      "5:Kafka unreachable or refusing the credentials/TLS, its input topic missing, or the in-process broker cannot start",
       "6:bad camera file (ingest)",
       "64:usage error"
     })

@@ -118,6 +118,15 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
                     clock.streamTime(),
                     plan.grace()));
       }
+      if (frames.get(FrameKeys.key(f.camera(), f.captureTs(), f.seq())) != null) {
+        // Same (camera, capture time, seq) as a frame already held: a resend. Keeping the first
+        // keeps the window exactly as predicted, or about to be, and says so instead of
+        // silently overwriting it.
+        throw new InvalidFrame(
+            "duplicate-frame",
+            "camera %s already has a frame at capture time %d with frame-seq %d"
+                .formatted(f.camera(), f.captureTs(), f.seq()));
+      }
       planes = decode(f.camera(), f.image());
     } catch (InvalidFrame r) {
       deadLetter(record, r.reason(), r.getMessage());

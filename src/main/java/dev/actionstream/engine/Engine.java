@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One running topology: the shared model session plus the Kafka Streams application. Start
- * checks come first (topics reachable, model loads), so a bad start leaves nothing running.
+ * checks come first (model loads and fits, then topics reachable), so a bad start leaves nothing
+ * running and creates no topic.
  */
 public final class Engine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
@@ -40,16 +41,17 @@ public final class Engine implements AutoCloseable {
   }
 
   /**
-   * Checks the topics, opens the model, starts the stream threads.
+   * Opens the model, checks the topics (creating missing outputs), starts the stream threads.
    *
    * @throws EngineStartError when the brokers cannot be reached or the input topic is missing
    */
   public static Engine start(TopologyConfig config, EngineMetrics metrics, Path stateDir) {
-    Topics.ensure(config, Duration.ofSeconds(20));
-    // Opens the model with the start checks (ONNX against manifest and topology).
+    // Opens the model with the start checks (ONNX against manifest and topology) before Kafka is
+    // touched: a model that does not fit must not leave output topics behind (BadConfigIT).
     ModelSession session =
         ModelCheck.open(config, new SessionSettings(config.inference().threads()));
     try {
+      Topics.ensure(config, Duration.ofSeconds(20));
       KafkaStreams streams =
           new KafkaStreams(
               ActionTopology.build(config, session, metrics), properties(config, stateDir));

@@ -226,6 +226,44 @@ class ActionTopologyTest {
   }
 
   @Test
+  void aResentFrameIsADuplicateAndChangesNoWindow() {
+    int n = 15 * 6;
+    List<JsonNode> once;
+    try (Run run = new Run(TestTopologies.demo(Policy.BACKFILL))) {
+      for (int i = 0; i < n; i++) {
+        run.send("cam-1", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
+      }
+      once = run.read(run.predictions);
+    }
+    try (Run run = new Run(TestTopologies.demo(Policy.BACKFILL))) {
+      byte[] other = MovingSquare.frame(0);
+      for (int i = 0; i < n; i++) {
+        byte[] jpeg = MovingSquare.frame(frameTime(i) - T0);
+        run.send("cam-1", frameTime(i), i, jpeg);
+        // From frame 5 on: frame 0 is before the first full window, so the engine no longer holds it.
+        if (i % 5 == 0 && i > 0) {
+          run.send("cam-1", frameTime(i), i, jpeg); // the same record again
+          run.send("cam-1", frameTime(i), i, other); // same (camera, ts, seq), other image
+        }
+      }
+      List<JsonNode> twice = run.read(run.predictions);
+      assertEquals(once.size(), twice.size(), "no extra prediction");
+      for (int i = 0; i < once.size(); i++) {
+        assertEquals(once.get(i).get("window_end"), twice.get(i).get("window_end"));
+        assertEquals(once.get(i).get("scores"), twice.get(i).get("scores"), "the first frame kept");
+      }
+      List<TestRecord<byte[], byte[]>> dead = run.deadLetters.readRecordsToList();
+      assertEquals(2 * (n / 5 - 1), dead.size());
+      for (TestRecord<byte[], byte[]> r : dead) {
+        assertEquals(
+            "duplicate-frame",
+            new String(r.headers().lastHeader(DeadLetters.REASON).value(), StandardCharsets.UTF_8));
+      }
+      assertEquals(n, run.metrics.framesDecoded(), "duplicates are not decoded");
+    }
+  }
+
+  @Test
   void cameraOverridesCropTheRegionAndFilterEpisodeLabels() {
     TopologyConfig c = TestTopologies.demo(Policy.BACKFILL);
     // Episodes open at once (enter 0) so the label filter is what decides.

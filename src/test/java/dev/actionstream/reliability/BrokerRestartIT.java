@@ -24,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 class BrokerRestartIT {
   static final int PARTITIONS = 4;
   static final long DOWN_MS = 5_000;
-  /** Generous: every camera back to windows after the restart 4.2 and 6.0 s after it, measured on the busy 2-core machine. */
+  /** Generous: every camera back to windows after the restart 2.8 to 6.0 s after it in three runs, measured on the busy 2-core machine. */
   static final long RECOVERY_BOUND_MS = 60_000;
 
   @TempDir Path tmp;
@@ -98,7 +98,7 @@ class BrokerRestartIT {
         assertEquals(Set.copyOf(cameras), w.windows.keySet());
         assertEquals(List.of(), w.duplicates, "no window twice");
         assertEquals(Map.of(), w.missing, "no window missing: every frame reached the broker");
-        w.windows.forEach((c, ends) -> assertTrue(ends.size() >= 20, c + ": " + ends.size() + " windows"));
+        w.windows.forEach((c, ends) -> assertTrue(ends.size() >= 12, c + ": " + ends.size() + " windows"));
         assertEquals(List.of(), e.duplicates, "no event twice");
         assertEquals(List.of(), e.problems, "one new and at most one end per episode");
         assertTrue(engine.process.isAlive(), "the engine ran throughout\n" + engine.stderr());

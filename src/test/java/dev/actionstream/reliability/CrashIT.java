@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CrashIT {
   static final String APP = "actionstream-demo";
   static final int PARTITIONS = 4;
-  /** Generous: measured 7.0, 13.7 and 7.2 s on the busy 2-core machine (6 s session timeout, up to 10 s for the dead transaction to abort). */
+  /** Generous: measured 6.5 to 13.7 s in four runs on the busy 2-core machine (6 s session timeout, up to 10 s for the dead transaction to abort). */
   static final long TAKEOVER_BOUND_MS = 45_000;
 
   @TempDir Path tmp;
@@ -182,7 +182,7 @@ class CrashIT {
         assertEquals(Set.copyOf(cameras), w.windows.keySet());
         assertEquals(List.of(), w.duplicates, "no window twice");
         assertEquals(Map.of(), w.missing, "no window missing");
-        w.windows.forEach((c, ends) -> assertTrue(ends.size() >= 20, c + ": " + ends.size() + " windows"));
+        w.windows.forEach((c, ends) -> assertTrue(ends.size() >= 12, c + ": " + ends.size() + " windows"));
         assertEquals(List.of(), e.duplicates, "no event twice");
         assertEquals(List.of(), e.problems, "one new and at most one end per episode");
         assertTrue(e.counts.size() >= 4, e.summary());

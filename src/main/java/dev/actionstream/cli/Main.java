@@ -19,6 +19,7 @@ import picocli.CommandLine.Spec;
     description = "Real-time video action recognition on Kafka Streams and ONNX Runtime.",
     subcommands = {
       DemoCommand.class,
+      SoakCommand.class,
       RunCommand.class,
       BrokerCommand.class,
       IngestCommand.class,

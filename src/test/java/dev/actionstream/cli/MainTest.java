@@ -166,6 +166,14 @@ class MainTest {
   }
 
   @Test
+  void soakRefusesABadDurationBeforeStartingAnything() {
+    assertEquals(ExitCodes.USAGE, run("soak", "--duration", "ten minutes"));
+    assertTrue(err.toString().contains("--duration: must be a duration such as"), err.toString());
+    assertEquals(ExitCodes.USAGE, run("soak", "--interval", "0s"));
+    assertEquals(ExitCodes.USAGE, run("soak", "--cameras", "0"));
+  }
+
+  @Test
   void unknownOptionExitsWithUsageCode() {
     assertEquals(ExitCodes.USAGE, run("validate", "--frobnicate", "x.yaml"));
     assertTrue(err.toString().contains("Unknown option: '--frobnicate'"), err.toString());

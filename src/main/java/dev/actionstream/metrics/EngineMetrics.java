@@ -38,6 +38,28 @@ public final class EngineMetrics {
   private final DistributionSummary batchSize;
   private final Timer frameToPrediction;
   private final Timer frameToEvent;
+  private final Map<Stage, Timer> stages = new java.util.EnumMap<>(Stage.class);
+
+  /**
+   * Where the engine spends its time, one timer per data-flow stage ({@code
+   * actionstream_stage_seconds{stage}}): what {@code bench} reports as per-stage cost.
+   */
+  public enum Stage {
+    /** JPEG bytes to a BGR image. */
+    DECODE,
+    /** Image to the model's normalised C×H×W planes (resize, crop, mean/std). */
+    PREPROCESS,
+    /** A window's T frames copied into the model's input tensor. */
+    ASSEMBLE,
+    /** One ONNX Runtime run (a batch of clips). */
+    INFER,
+    /** Handing predictions to Kafka (serialise and send). */
+    PUBLISH;
+
+    public String tag() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
 
   // Histogram buckets (Prometheus "le" bounds): a fixed, short list rather than Micrometer's
   // ~70 percentile buckets per series; quantiles come from histogram_quantile().
@@ -83,6 +105,14 @@ public final class EngineMetrics {
         Timer.builder("actionstream.frame.decode")
             .description("decode + preprocess time per frame")
             .register(registry);
+    for (Stage st : Stage.values()) {
+      stages.put(
+          st,
+          Timer.builder("actionstream.stage")
+              .tag("stage", st.tag())
+              .description("time per unit of work in each data-flow stage")
+              .register(registry));
+    }
     // Known skip reasons start at 0, so rate() and the dashboard see them before the first skip.
     for (String reason : SKIP_REASONS) {
       skipCounter(reason);
@@ -181,6 +211,15 @@ public final class EngineMetrics {
       d[i] = Duration.ofMillis(millis[i]);
     }
     return d;
+  }
+
+  /** Time spent in one stage for one unit of its work (a frame, a clip, a run, a record). */
+  public void stage(Stage stage, long nanos) {
+    stages.get(stage).record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  public Timer stageTimer(Stage stage) {
+    return stages.get(stage);
   }
 
   public void frameDecoded(long nanos) {

@@ -10,12 +10,12 @@ import dev.actionstream.frames.FrameRejected;
 import dev.actionstream.frames.InvalidFrame;
 import dev.actionstream.frames.RegionOfInterest;
 import dev.actionstream.model.ModelManifest.ChannelOrder;
-import dev.actionstream.inference.ClipInference;
 import dev.actionstream.inference.ModelSession;
 import dev.actionstream.metrics.EngineMetrics;
 import dev.actionstream.model.ModelManifest;
 import dev.actionstream.topology.TopologyConfig;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -24,6 +24,7 @@ import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
 import org.apache.kafka.streams.KeyValue;
+import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -41,6 +42,14 @@ import org.slf4j.LoggerFactory;
  * <p>Each frame is decoded and preprocessed once, on arrival (which is also how an undecodable
  * frame is caught and dead-lettered at once), and its planes are cached for every window that
  * samples it; only after a restart or rebalance is a stored frame decoded again.
+ *
+ * <p><b>Batching</b> ({@code inference.batch} &gt; 1): due windows of the task's cameras wait in a
+ * {@link WindowBatch} until it is full or its oldest window has waited {@code inference.max-wait},
+ * then run together. A camera with a window waiting keeps, in the store, its clock from before
+ * that window (with the newest stream time) and its frames: only forwarding the prediction
+ * persists the window as taken. A commit, crash or rebalance while windows wait therefore loses
+ * none: whoever opens the task next finds those windows due in the store and takes them
+ * ({@link #recover}) before anything else.
  */
 public final class ClipProcessor implements Processor<byte[], byte[], Object, Object> {
   private static final Logger log = LoggerFactory.getLogger(ClipProcessor.class);
@@ -64,7 +73,15 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
   private DecodedFrames decoded;
   private FrameDecoder decoder;
   private final Map<String, FramePreprocessor> preprocessors = new HashMap<>();
-  private ClipInference inference;
+  private WindowBatch batch;
+  private final int batchSize;
+  private final long maxWaitMs;
+  // Cameras with windows in the batch: their clock after those windows (the store holds the one
+  // before, see settle) and that earlier clock.
+  private final Map<String, CameraClock> ahead = new HashMap<>();
+  private final Map<String, CameraClock> held = new HashMap<>();
+  private String processing; // the camera whose frame is being processed; null in punctuation
+  private boolean recovered;
   private final int[] picks;
   private final float[][] clip;
 
@@ -84,6 +101,8 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     this.realtime = config.realtime().policy() == TopologyConfig.Policy.REALTIME;
     this.maxLagMs = config.realtime().maxLag().toMillis();
     this.minDistinct = config.windows().minDistinctFrames();
+    this.batchSize = config.inference().batch();
+    this.maxWaitMs = config.inference().maxWait().toMillis();
     this.picks = new int[clipFrames];
     this.clip = new float[clipFrames][];
   }
@@ -95,18 +114,59 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     this.clocks = context.getStateStore(ActionStores.WINDOW_SCHEDULE);
     this.decoded = new DecodedFrames(ActionStores.DECODED_CACHE_FLOATS);
     this.decoder = new FrameDecoder(config.input().maxFramePixels());
-    this.inference = new ClipInference(session);
+    this.batch = new WindowBatch(session, batchSize, metrics);
+    if (batchSize > 1) {
+      // Wakes often enough that no window waits much past max-wait when input goes quiet.
+      long every = Math.max(1, maxWaitMs / 2);
+      context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::onTimer);
+    }
+  }
+
+  private void onTimer(long wallMs) {
+    recover();
+    // Kafka Streams' wall clock (the punctuation time), which tests can drive.
+    if (!batch.isEmpty() && batch.waitedMs(wallMs) >= maxWaitMs) {
+      flush();
+    }
+  }
+
+  /**
+   * Once per task: takes windows that the store shows due, i.e. windows that waited in a batch
+   * when the task was last closed or crashed. Without batching there are none.
+   */
+  private void recover() {
+    if (recovered) {
+      return;
+    }
+    recovered = true;
+    List<KeyValue<String, CameraClock>> due = new ArrayList<>();
+    try (KeyValueIterator<String, CameraClock> it = clocks.all()) {
+      it.forEachRemaining(
+          kv -> {
+            if (kv.value.nextEnd() + plan.grace() <= kv.value.streamTime()) {
+              due.add(kv);
+            }
+          });
+    }
+    long now = context.currentSystemTimeMs();
+    for (KeyValue<String, CameraClock> kv : due) {
+      log.info("camera {}: taking windows left waiting from {} (recovery)", kv.key, kv.value.nextEnd());
+      processing = kv.key;
+      settle(kv.key, takeDue(kv.key, kv.value, now));
+      processing = null;
+    }
   }
 
   @Override
   public void process(Record<byte[], byte[]> record) {
+    recover();
     long now = context.currentSystemTimeMs();
     IncomingFrame f;
     float[] planes;
     CameraClock before;
     try {
       f = contract.check(record.key(), record.value(), record.headers(), record.timestamp(), now);
-      before = clocks.get(f.camera());
+      before = current(f.camera());
       CameraClock clock = before;
       if (plan.isLate(clock, f.captureTs())) {
         throw new InvalidFrame(
@@ -140,15 +200,80 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     frames.put(key, f.image());
     decoded.put(key, planes);
 
-    CameraClock clock = plan.advance(before, f.captureTs());
+    processing = f.camera();
+    settle(f.camera(), takeDue(f.camera(), plan.advance(before, f.captureTs()), now));
+    processing = null;
+  }
+
+  /** The camera's clock with the windows in the batch taken. */
+  private CameraClock current(String camera) {
+    CameraClock c = ahead.get(camera);
+    return c != null ? c : clocks.get(camera);
+  }
+
+  /** Takes (infers, batches or skips) every window due on {@code clock}; the clock after them. */
+  private CameraClock takeDue(String camera, CameraClock clock, long now) {
     while (clock.nextEnd() + plan.grace() <= clock.streamTime()) {
-      clock = window(f.camera(), clock, clock.nextEnd(), now);
+      clock = window(camera, clock, clock.nextEnd(), now);
     }
-    if (before == null || clock.nextEnd() != before.nextEnd()) {
+    return clock;
+  }
+
+  /**
+   * Records the camera's clock. With none of its windows in the batch, the store gets it and
+   * frames behind it are purged; otherwise the store keeps the clock from before its first
+   * waiting window (with the newest stream time), so that those windows stay due there.
+   */
+  private void settle(String camera, CameraClock clock) {
+    CameraClock stored = clocks.get(camera);
+    if (batch.holds(camera)) {
+      ahead.put(camera, clock);
+      CameraClock before = held.get(camera);
+      clocks.put(camera, new CameraClock(clock.streamTime(), before.nextEnd(), before.lastEnd()));
+      return;
+    }
+    ahead.remove(camera);
+    held.remove(camera);
+    clocks.put(camera, clock);
+    if (stored == null || clock.nextEnd() != stored.nextEnd()) {
       // Only a taken window moves the retention edge: purge then, not on every frame.
-      purge(f.camera(), plan.retainFrom(clock));
+      purge(camera, plan.retainFrom(clock));
     }
-    clocks.put(f.camera(), clock);
+  }
+
+  /** Runs the batch, forwards its predictions in order, and settles the cameras it held. */
+  private void flush() {
+    if (batch.isEmpty()) {
+      return;
+    }
+    java.util.Set<String> cameras = batch.cameras();
+    List<WindowBatch.Scored> scored;
+    try {
+      scored = batch.run();
+    } catch (OrtException e) {
+      // Not the frames' fault: fail the task so Kafka Streams retries from the last commit; the
+      // windows are still due in the store.
+      throw new IllegalStateException("inference failed for a batch of cameras " + cameras, e);
+    }
+    long now = context.currentSystemTimeMs();
+    for (WindowBatch.Scored s : scored) {
+      WindowBatch.Pending w = s.window();
+      Prediction p =
+          Predictions.of(w.camera(), w.start(), w.end(), w.distinct(), s.probabilities(), config,
+              s.runNanos(), now);
+      long t0 = System.nanoTime();
+      context.forward(new Record<Object, Object>(w.camera(), p, w.end()), ActionStores.TO_PREDICTIONS);
+      context.forward(new Record<Object, Object>(w.camera(), p, w.end()), ActionStores.TO_EPISODES);
+      metrics.stage(EngineMetrics.Stage.PUBLISH, System.nanoTime() - t0);
+      metrics.predictionProduced(w.end(), System.currentTimeMillis());
+    }
+    for (String camera : cameras) {
+      if (!camera.equals(processing)) {
+        settle(camera, ahead.get(camera)); // the one being processed settles when its loop ends
+      } else {
+        held.remove(camera);
+      }
+    }
   }
 
   /** Infers or skips the window ending at {@code end}; returns the clock after it. */
@@ -191,21 +316,11 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
       }
       clip[i] = planes;
     }
-    long t0 = System.nanoTime();
-    float[] probs;
-    try {
-      probs = inference.probabilities(clip);
-    } catch (OrtException e) {
-      // Not the frame's fault: fail the task so Kafka Streams retries from the last commit.
-      throw new IllegalStateException("inference failed for camera " + camera + " window " + end, e);
+    held.putIfAbsent(camera, clock);
+    batch.add(new WindowBatch.Pending(camera, start, end, distinct), clip, now);
+    if (batch.isFull()) {
+      flush();
     }
-    long nanos = System.nanoTime() - t0;
-    metrics.windowInferred(nanos);
-    Prediction p = Predictions.of(camera, start, end, distinct, probs, config, nanos, now);
-    context.forward(
-        new Record<Object, Object>(camera, p, end), ActionStores.TO_PREDICTIONS);
-    context.forward(new Record<Object, Object>(camera, p, end), ActionStores.TO_EPISODES);
-    metrics.predictionProduced(end, System.currentTimeMillis());
     return plan.taken(clock, end);
   }
 
@@ -230,6 +345,11 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
 
   @Override
   public void close() {
+    int dropped = batch.discard();
+    if (dropped > 0) {
+      // Not lost: their cameras' clocks in the store still show them due (see recover).
+      log.info("{} windows waiting in the batch are left to the task's next owner", dropped);
+    }
     decoded.clear();
     decoder.close();
   }

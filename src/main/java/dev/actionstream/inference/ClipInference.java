@@ -38,7 +38,8 @@ public final class ClipInference {
     return logits ? softmax(scores) : scores;
   }
 
-  static float[] softmax(float[] x) {
+  /** Softmax of logits, computed stably (max subtracted). */
+  public static float[] softmax(float[] x) {
     float max = Float.NEGATIVE_INFINITY;
     for (float v : x) {
       max = Math.max(max, v);

@@ -53,7 +53,7 @@ public final class EngineMetrics {
     ASSEMBLE,
     /** One ONNX Runtime run (a batch of clips). */
     INFER,
-    /** Handing predictions to Kafka (serialise and send). */
+    /** Forwarding one prediction: episode tracking, serialisation and the producer's send. */
     PUBLISH;
 
     public String tag() {
@@ -171,9 +171,14 @@ public final class EngineMetrics {
   }
 
   public void windowInferred(long nanos) {
-    inferred.increment();
+    batchInferred(1, nanos);
+  }
+
+  /** One model run over {@code clips} windows that took {@code nanos}. */
+  public void batchInferred(int clips, long nanos) {
+    inferred.increment(clips);
     inference.record(nanos, TimeUnit.NANOSECONDS);
-    batchSize.record(1);
+    batchSize.record(clips);
   }
 
   /** A prediction produced now for the window that ended (capture time) at {@code windowEndMs}. */

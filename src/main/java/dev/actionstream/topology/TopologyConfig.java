@@ -118,8 +118,14 @@ public record TopologyConfig(
    * @param threads ONNX Runtime intra-op threads of the shared session
    * @param batch most clips one run may carry (clips of different cameras batched together)
    * @param deviceId accelerator index for cuda/tensorrt
+   * @param maxWait longest a due window waits for a batch to fill (batch &gt; 1 only)
    */
-  public record Inference(Provider provider, int threads, int batch, int deviceId) {}
+  public record Inference(Provider provider, int threads, int batch, int deviceId, Duration maxWait) {
+    /** No batching wait: for batch 1, where windows never wait. */
+    public Inference(Provider provider, int threads, int batch, int deviceId) {
+      this(provider, threads, batch, deviceId, TopologyLoader.DEFAULT_MAX_WAIT);
+    }
+  }
 
   /**
    * Output topic names.

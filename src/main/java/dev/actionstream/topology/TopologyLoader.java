@@ -55,6 +55,8 @@ public final class TopologyLoader {
   public static final Duration DEFAULT_MAX_LAG = Duration.ofSeconds(5);
   public static final int DEFAULT_BATCH = 1;
   public static final int MAX_BATCH = 256;
+  /** Batching's added latency bound: small against a 1 s hop, long enough to gather cameras. */
+  public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(50);
   public static final int DEFAULT_TOP_K = 3;
   public static final double DEFAULT_ENTER = 0.6;
   public static final double DEFAULT_EXIT = 0.4;
@@ -81,7 +83,7 @@ public final class TopologyLoader {
       List.of("hop", "grace", "min-distinct-frames", "max-future");
   private static final List<String> REALTIME_KEYS = List.of("policy", "max-lag");
   private static final List<String> INFERENCE_KEYS =
-      List.of("provider", "threads", "batch", "device-id");
+      List.of("provider", "threads", "batch", "device-id", "max-wait");
   private static final List<String> OUTPUTS_KEYS =
       List.of("predictions", "events", "alerts", "dead-letters", "top-k");
   private static final List<String> EPISODES_KEYS =
@@ -261,7 +263,9 @@ public final class TopologyLoader {
     if (deviceId < 0) {
       throw s.error("device-id", "must be >= 0, got " + deviceId);
     }
-    return new Inference(provider, threads, batch, deviceId);
+    Duration maxWait = s.duration("max-wait", DEFAULT_MAX_WAIT);
+    positive(s, "max-wait", maxWait);
+    return new Inference(provider, threads, batch, deviceId, maxWait);
   }
 
   private static Outputs outputs(Section s, ModelManifest model, String inputTopic) {

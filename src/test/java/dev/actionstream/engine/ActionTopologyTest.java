@@ -297,6 +297,91 @@ class ActionTopologyTest {
     }
   }
 
+  /** The demo topology with {@code inference.batch} and {@code max-wait} set. */
+  private static TopologyConfig batched(int batch, Duration maxWait) {
+    TopologyConfig c = TestTopologies.demo(Policy.BACKFILL);
+    return new TopologyConfig(
+        c.file(), c.applicationId(), c.bootstrapServers(), c.model(), c.input(), c.windows(),
+        c.realtime(),
+        new TopologyConfig.Inference(TopologyConfig.Provider.CPU, 2, batch, 0, maxWait),
+        c.outputs(), c.episodes(), c.cameras(), c.streams());
+  }
+
+  /** Three cameras, 8 s at 15 fps each, frames interleaved as one partition carries them. */
+  private static void sendThreeCameras(Run run) {
+    for (int i = 0; i < 15 * 8; i++) {
+      for (int cam = 1; cam <= 3; cam++) {
+        long ts = frameTime(i) + cam * 7; // cameras not in lockstep
+        run.send("cam-" + cam, ts, i, MovingSquare.frame(frameTime(i) - T0 + cam * 400));
+      }
+    }
+  }
+
+  /** camera@window_end -> probabilities, in output order. */
+  private static java.util.Map<String, List<Double>> byWindow(List<JsonNode> preds) {
+    java.util.Map<String, List<Double>> m = new java.util.LinkedHashMap<>();
+    for (JsonNode p : preds) {
+      List<Double> probs = new ArrayList<>();
+      p.get("scores").forEach(v -> probs.add(v.asDouble()));
+      assertEquals(null, m.put(p.get("camera").asText() + "@" + (p.get("window_end").asLong() - T0), probs),
+          "one prediction per window");
+    }
+    return m;
+  }
+
+  @Test
+  void batchingAcrossCamerasGivesTheSamePredictionsAsOneClipPerRun() {
+    java.util.Map<String, List<Double>> single;
+    try (Run run = new Run(TestTopologies.demo(Policy.BACKFILL))) {
+      sendThreeCameras(run);
+      single = byWindow(run.read(run.predictions));
+      assertEquals(18, single.size(), "6 windows for each of 3 cameras: " + single.keySet());
+    }
+    try (Run run = new Run(batched(4, Duration.ofMinutes(10)))) {
+      sendThreeCameras(run);
+      List<JsonNode> preds = run.read(run.predictions);
+      // 18 windows: four full batches ran, two windows wait (max-wait not reached).
+      assertEquals(16, preds.size());
+      assertEquals(4, run.metrics.registry().get("actionstream.inference.batch.size").summary().count());
+      assertEquals(4.0, run.metrics.registry().get("actionstream.inference.batch.size").summary().max());
+      run.driver.advanceWallClockTime(Duration.ofMinutes(11));
+      preds.addAll(run.read(run.predictions));
+      java.util.Map<String, List<Double>> batched = byWindow(preds);
+      assertEquals(single.keySet(), batched.keySet());
+      for (String w : single.keySet()) {
+        List<Double> a = single.get(w);
+        List<Double> b = batched.get(w);
+        for (int i = 0; i < a.size(); i++) {
+          // Records round probabilities to 4 decimals; a batched run may differ in the last bit.
+          assertEquals(a.get(i), b.get(i), 2e-4, w + " class " + i);
+        }
+      }
+      for (int cam = 1; cam <= 3; cam++) {
+        String c = "cam-" + cam;
+        List<Long> ends = preds.stream().filter(p -> p.get("camera").asText().equals(c))
+            .map(p -> p.get("window_end").asLong() - T0).toList();
+        assertEquals(List.of(2000L, 3000L, 4000L, 5000L, 6000L, 7000L), ends, c + ": in window order");
+      }
+      assertEquals(3 * 15 * 8, run.metrics.framesDecoded(), "each frame decoded exactly once");
+    }
+  }
+
+  @Test
+  void aWindowWaitsAtMostMaxWaitForItsBatch() {
+    try (Run run = new Run(batched(8, Duration.ofMillis(200)))) {
+      for (int i = 0; i < 15 * 3; i++) { // one camera, 3 s: the window ending at T0 + 2000 is due
+        run.send("cam-1", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
+      }
+      assertEquals(0, run.read(run.predictions).size(), "waits for the batch to fill");
+      run.driver.advanceWallClockTime(Duration.ofMillis(100));
+      assertEquals(0, run.read(run.predictions).size(), "not yet: 100 of 200 ms");
+      run.driver.advanceWallClockTime(Duration.ofMillis(150));
+      List<JsonNode> preds = run.read(run.predictions);
+      assertEquals(1, preds.size(), "max-wait passed: runs a batch of one");
+      assertEquals(T0 + 2000, preds.get(0).get("window_end").asLong());
+    }
+  }
+
   @Test
   void realtimePolicySkipsWindowsOlderThanMaxLag() {
     try (Run run = new Run(TestTopologies.demo(Policy.REALTIME))) {

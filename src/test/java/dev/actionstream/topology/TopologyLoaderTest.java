@@ -72,7 +72,7 @@ class TopologyLoaderTest {
                 input: {topic: cam-frames, max-frame-bytes: 500000, max-frame-pixels: 2073600}
                 windows: {hop: 500ms, grace: 0s, min-distinct-frames: 8, max-future: 1m}
                 realtime: {policy: backfill, max-lag: 2h}
-                inference: {provider: cpu, threads: 3, batch: 4, device-id: 1}
+                inference: {provider: cpu, threads: 3, batch: 4, device-id: 1, max-wait: 20ms}
                 outputs: {predictions: p, events: e, alerts: a, dead-letters: d, top-k: 8}
                 episodes:
                   labels: [fall, approach]
@@ -92,7 +92,7 @@ class TopologyLoaderTest {
     assertEquals(
         new Windows(Duration.ofMillis(500), Duration.ZERO, 8, Duration.ofMinutes(1)), t.windows());
     assertEquals(new Realtime(Policy.BACKFILL, Duration.ofHours(2)), t.realtime());
-    assertEquals(new Inference(Provider.CPU, 3, 4, 1), t.inference());
+    assertEquals(new Inference(Provider.CPU, 3, 4, 1, Duration.ofMillis(20)), t.inference());
     assertEquals(new Outputs("p", "e", "a", "d", 8), t.outputs());
     assertEquals(
         new Episodes(

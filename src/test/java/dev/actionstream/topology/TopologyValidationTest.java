@@ -45,6 +45,8 @@ class TopologyValidationTest {
           inference: {batch: 0}                   | inference.batch               | must be in [1, 256], got 0
           inference: {batch: 257}                 | inference.batch               | must be in [1, 256], got 257
           inference: {device-id: -1}              | inference.device-id           | must be >= 0, got -1
+          inference: {max-wait: 0ms}              | inference.max-wait            | must be > 0, got 0ms
+          inference: {max-wait: soon}             | inference.max-wait            | soon
           input: {topic: bad topic}               | input.topic                   | 'bad topic' may contain only letters, digits, '.', '_' and '-'
           input: {topic: 42}                      | input.topic                   | must be a string, got 42 (quote it if you mean the text: '42')
           input: {max-frame-bytes: 0}             | input.max-frame-bytes         | must be > 0

@@ -1,0 +1,122 @@
+package dev.actionstream.clips;
+
+import ai.onnxruntime.OrtException;
+import dev.actionstream.frames.ClipAssembler;
+import dev.actionstream.inference.ClipBuffers;
+import dev.actionstream.inference.ClipInference;
+import dev.actionstream.inference.ModelSession;
+import dev.actionstream.metrics.EngineMetrics;
+import dev.actionstream.metrics.EngineMetrics.Stage;
+import dev.actionstream.model.ModelManifest;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Due windows of one task waiting for a shared model run: up to {@code capacity} clips from any of
+ * the task's cameras. Each clip is copied into its batch slot when it is added, so the frames it
+ * sampled may be purged or evicted meanwhile; {@link #run} infers them all in one call.
+ *
+ * <p>Holds no durable state: losing a batch (crash, rebalance) loses no window, because the
+ * processor persists a camera's windows as taken only once their predictions are forwarded.
+ */
+final class WindowBatch {
+  /** A window whose clip sits in slot {@code slot}. */
+  record Pending(String camera, long start, long end, int distinct) {}
+
+  /** A pending window with its class probabilities and the run's time. */
+  record Scored(Pending window, float[] probabilities, long runNanos) {}
+
+  private final ModelSession session;
+  private final ClipBuffers buffers;
+  private final ClipAssembler assembler;
+  private final EngineMetrics metrics;
+  private final boolean logits;
+  private final List<Pending> pending;
+  private long firstAddedMs;
+
+  WindowBatch(ModelSession session, int capacity, EngineMetrics metrics) {
+    this.session = session;
+    this.buffers = session.newBuffers(capacity);
+    this.assembler = new ClipAssembler(session.manifest());
+    this.metrics = metrics;
+    this.logits = session.manifest().output().type() == ModelManifest.OutputType.LOGITS;
+    this.pending = new ArrayList<>(capacity);
+  }
+
+  int size() {
+    return pending.size();
+  }
+
+  boolean isEmpty() {
+    return pending.isEmpty();
+  }
+
+  boolean isFull() {
+    return pending.size() == buffers.batchSize();
+  }
+
+  /** Whether a window of {@code camera} is waiting. */
+  boolean holds(String camera) {
+    for (Pending p : pending) {
+      if (p.camera().equals(camera)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** How long the oldest waiting window has waited at wall clock {@code nowMs}; 0 when empty. */
+  long waitedMs(long nowMs) {
+    return pending.isEmpty() ? 0 : nowMs - firstAddedMs;
+  }
+
+  /** Copies the clip's T frames into the next slot; {@code nowMs}: the wall clock. */
+  void add(Pending window, float[][] frames, long nowMs) {
+    if (isFull()) {
+      throw new IllegalStateException("batch is full: run it first");
+    }
+    long t0 = System.nanoTime();
+    assembler.fill(buffers, pending.size(), frames);
+    long t1 = System.nanoTime();
+    metrics.stage(Stage.ASSEMBLE, t1 - t0);
+    if (pending.isEmpty()) {
+      firstAddedMs = nowMs;
+    }
+    pending.add(window);
+  }
+
+  /** Cameras with a window waiting, in order of their first one. */
+  Set<String> cameras() {
+    Set<String> c = new LinkedHashSet<>();
+    for (Pending p : pending) {
+      c.add(p.camera());
+    }
+    return c;
+  }
+
+  /** Infers every waiting window in one model run and empties the batch; results in add order. */
+  List<Scored> run() throws OrtException {
+    int n = pending.size();
+    long t0 = System.nanoTime();
+    session.runInPlace(buffers, n);
+    long nanos = System.nanoTime() - t0;
+    metrics.stage(Stage.INFER, nanos);
+    metrics.batchInferred(n, nanos);
+    List<Scored> out = new ArrayList<>(n);
+    for (int slot = 0; slot < n; slot++) {
+      float[] scores = buffers.scores(slot);
+      out.add(new Scored(pending.get(slot), logits ? ClipInference.softmax(scores) : scores, nanos));
+    }
+    pending.clear();
+    return out;
+  }
+
+  /** Drops the waiting windows unrun (the task is closing; they are not taken). */
+  int discard() {
+    int n = pending.size();
+    pending.clear();
+    return n;
+  }
+}

@@ -330,9 +330,9 @@ def random_motion(rng: np.random.Generator, label: str, h: int, w: int, duration
         return m
     if label in ("approach", "recede"):
         ratio = rng.uniform(1.4, 2.5) if label == "approach" else rng.uniform(0.4, 0.7)
-        # Size over the clip: the small end is at least 14 % of the side (a change of size must
-        # stay visible at the models' 64 px), the large end at most 75 %.
-        small = rng.uniform(0.14, max(0.15, 0.75 / (ratio if ratio > 1 else 1 / ratio)))
+        # Size over the clip: the small end is at least 16 % of the side (a change of size must
+        # stay visible at the models' 64 px: 10 px and more), the large end at most 75 %.
+        small = rng.uniform(0.16, max(0.17, 0.75 / (ratio if ratio > 1 else 1 / ratio)))
         start = small if label == "approach" else small / ratio
         hw, hh = start * side * aspect / 2, start * side / 2
         big = max(1.0, ratio)
@@ -340,8 +340,9 @@ def random_motion(rng: np.random.Generator, label: str, h: int, w: int, duration
         drift = rng.uniform(-0.04, 0.04, size=2) * side / duration
         m = Motion(label, cx, cy, hw, hh, vx=float(drift[0]), vy=float(drift[1]), ratio=ratio,
                    duration=duration, linear_growth=bool(rng.random() < 0.5))
-        if rng.random() < 0.1:  # a long segment restarts its growth: size jumps back once
-            m.reset_at = float(rng.uniform(0.6, 0.9) * duration)
+        if rng.random() < 0.1:  # a long segment restarts its growth: size jumps back once,
+            # late enough that the growth before the jump is itself plain (at least 1.4^0.75)
+            m.reset_at = float(rng.uniform(0.75, 0.9) * duration)
             m.duration = duration
         return m
     if label == "fall":

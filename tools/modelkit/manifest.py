@@ -224,6 +224,7 @@ def write_config_manifest(model_dir: str, config_dir: str, header: str) -> str:
     m["onnx"] = os.path.join(rel, m["onnx"])
     m["labels"] = os.path.join(rel, m["labels"])
     path = os.path.join(config_dir, m["name"].replace("_", "-") + ".yaml")
+    os.makedirs(config_dir, exist_ok=True)
     write_manifest(m, path, header=header.replace("{rel}", rel))
     validate(m, config_dir)
     return path

@@ -61,7 +61,8 @@ def test_probabilities_equal_modelkits_own_path_for_every_window_and_camera(name
     assert [(c.camera, c.end_ms) for c in res] == [(cam, e) for e in ENDS_MS for cam in (0, 1)]
     for cam0, cam1 in zip(res[0::2], res[1::2]):
         assert cam0.frame_indices == cam1.frame_indices
-        np.testing.assert_array_equal(cam0.probabilities, cam1.probabilities)
+        # same clip, another row of the batch: equal up to the order of float sums
+        np.testing.assert_allclose(cam0.probabilities, cam1.probabilities, rtol=0, atol=1e-6)
         picks, expected = modelkit_probabilities(DEMO[name], decoded, cam0.end_ms)
         assert cam0.frame_indices == picks
         np.testing.assert_allclose(cam0.probabilities, expected, rtol=0, atol=1e-5)

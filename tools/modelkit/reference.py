@@ -6,9 +6,16 @@
 N cameras are the same video opened N times (one cv2.VideoCapture each), read in lock-step:
   decode      cap.read() and BGR -> RGB; at the end of the file the capture is reopened (with
               --seconds or --clips) and camera time goes on, so a short video serves any run;
-  preprocess  each frame once, as it arrives (modelkit.preprocess.preprocess_frames: resize the
-              short side, centre crop, scale, mean/std, channel order per manifest); the
-              result goes into the camera's ring of recent frames;
+  preprocess  each frame once, as it arrives, into the camera's ring of recent frames; short-side
+              bilinear resize, centre crop, scale, mean/std, channel order per manifest, done
+              as users do it (--preprocess):
+                opencv  (default) cv2.resize(INTER_LINEAR) on the uint8 frame, crop, then scale
+                        and normalise the crop in float32: the cheap order. OpenCV's fixed-point
+                        uint8 interpolation differs from the reference by up to about one grey
+                        level, so probabilities differ slightly (the top label normally not);
+                torch   modelkit.preprocess.preprocess_frames, the engine's exact definition
+                        (PyTorchVideo's order: float and scale the whole frame, resize, crop,
+                        normalise): same probabilities as modelkit's own path, slower;
   assemble    a window is due when a frame at or after its end arrives. Window ends are multiples
               of --hop in camera time (frame index / fps, whole milliseconds), the first one the
               first full window, as the engine's WindowPlan (grace 0). The manifest's T frames are
@@ -31,6 +38,7 @@ JSON written by --json (keys stable; the Java `bench` reads them):
   video         the video file                     video_fps     its frame rate
   cameras       N                                  threads       T
   hop           seconds between window ends        clip          {"frames": T, "duration": D seconds}
+  preprocess    "opencv" or "torch"
   clips         windows inferred (all cameras)     frames        frames decoded (all cameras)
   batches       model calls                        seconds       wall time of the run (warm-up excluded)
   clips_per_s   clips / seconds                    frames_per_s  frames / seconds
@@ -48,16 +56,17 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Deque, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Deque, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 
 from . import archs
 from .manifest import load_manifest, read_labels, sample_times
-from .preprocess import build_inputs, frames_to_inputs, nearest_frames, preprocess_frames
+from .preprocess import build_inputs, frames_to_inputs, nearest_frames, preprocess_frames, resized_size
 
 STAGES = ("decode", "preprocess", "assemble", "infer")
+PREPROCESS = ("opencv", "torch")
 _RANDOM_SEED = re.compile(r"^random \(seed (\d+)")
 
 
@@ -212,6 +221,36 @@ class Camera:
         self.cap.release()
 
 
+# ---- preprocessing -------------------------------------------------------------------------
+
+def frame_preprocessor(pre: Dict[str, Any], mode: str = "opencv") -> Callable[[np.ndarray], torch.Tensor]:
+    """One H x W x 3 uint8 RGB frame -> its C x crop x crop float32 tensor, per --preprocess."""
+    if mode == "torch":
+        return lambda rgb: preprocess_frames(rgb[None], pre)[:, 0]
+    if mode != "opencv":
+        raise ReferenceError(f"preprocess: {mode!r} not one of {PREPROCESS}")
+    import cv2
+
+    c, short_side = int(pre["crop"]), int(pre["short_side"])
+    scale = np.float32(pre["scale"])
+    mean = np.asarray(pre["mean"], dtype=np.float32)
+    std = np.asarray(pre["std"], dtype=np.float32)
+    bgr = pre.get("channel_order", "RGB") == "BGR"
+
+    def run(rgb: np.ndarray) -> torch.Tensor:
+        h, w = rgb.shape[:2]
+        nh, nw = resized_size(h, w, short_side)
+        x = cv2.resize(rgb, (nw, nh), interpolation=cv2.INTER_LINEAR) if (nh, nw) != (h, w) else rgb
+        top, left = (nh - c) // 2, (nw - c) // 2
+        x = x[top:top + c, left:left + c]
+        if bgr:
+            x = x[..., ::-1]
+        x = (x.astype(np.float32) * scale - mean) / std
+        return torch.from_numpy(np.ascontiguousarray(x.transpose(2, 0, 1)))
+
+    return run
+
+
 # ---- the run ---------------------------------------------------------------------------------
 
 @dataclass
@@ -223,7 +262,8 @@ class ClipResult:
 
 
 def run(model: LoadedModel, video: str, cameras: int = 1, hop: float = 1.0, seconds: Optional[float] = None,
-        clips: Optional[int] = None, threads: int = 1, collect: bool = False) -> Dict[str, Any]:
+        clips: Optional[int] = None, threads: int = 1, preprocess: str = "opencv",
+        collect: bool = False) -> Dict[str, Any]:
     """The reference pipeline (module docstring). Returns the JSON report; with collect=True it
     also holds "results": one ClipResult per clip, in inference order."""
     if cameras < 1 or threads < 1 or hop <= 0:
@@ -233,6 +273,7 @@ def run(model: LoadedModel, video: str, cameras: int = 1, hop: float = 1.0, seco
     duration_ms = int(round(float(m["clip"]["duration"]) * 1000))
     hop_ms = int(round(hop * 1000))
     pre = m["preprocessing"]
+    prep = frame_preprocessor(pre, preprocess)
     softmax = m["output"]["type"] == "logits"
     loop = seconds is not None or clips is not None
     cams = [Camera(video, loop) for _ in range(cameras)]
@@ -263,7 +304,7 @@ def run(model: LoadedModel, video: str, cameras: int = 1, hop: float = 1.0, seco
                         continue
                     ts, index, rgb = got
                     n_frames += 1
-                    frame = preprocess_frames(rgb[None], pre)[:, 0]     # C x crop x crop
+                    frame = prep(rgb)     # C x crop x crop
                     t2 = clock()
                     stages["preprocess"] += t2 - t1
                     cam.ring.add(ts, index, frame)
@@ -300,7 +341,7 @@ def run(model: LoadedModel, video: str, cameras: int = 1, hop: float = 1.0, seco
 
     report: Dict[str, Any] = {
         "model": m["name"], "torch": str(torch.__version__), "video": video, "video_fps": cams[0].fps,
-        "cameras": cameras, "threads": threads, "hop": hop,
+        "cameras": cameras, "threads": threads, "hop": hop, "preprocess": preprocess,
         "clip": {"frames": t_frames, "duration": duration_ms / 1000.0},
         "clips": n_clips, "frames": n_frames, "batches": batches, "seconds": elapsed,
         "clips_per_s": n_clips / elapsed if elapsed > 0 else 0.0,
@@ -319,7 +360,8 @@ def summary(r: Dict[str, Any]) -> str:
     ms = f"{r['ms_per_clip']:.2f}" if r["ms_per_clip"] is not None else "-"
     lines = [
         f"{r['model']} (PyTorch {r['torch']}, {r['threads']} threads): {r['cameras']} camera(s) of "
-        f"{os.path.basename(r['video'])} at {r['video_fps']:g} fps, hop {r['hop']:g} s",
+        f"{os.path.basename(r['video'])} at {r['video_fps']:g} fps, hop {r['hop']:g} s, "
+        f"{r['preprocess']} preprocessing",
         f"  {r['clips']} clips, {r['frames']} frames, {r['batches']} batches in {r['seconds']:.2f} s: "
         f"{r['clips_per_s']:.1f} clips/s, {r['frames_per_s']:.1f} frames/s, {ms} ms per clip",
     ]
@@ -339,6 +381,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     limit.add_argument("--seconds", type=float, help="run this many wall-clock seconds (the video loops)")
     limit.add_argument("--clips", type=int, help="stop once this many clips are done, all cameras together (the video loops)")
     p.add_argument("--threads", type=int, default=1, help="torch.set_num_threads (default 1)")
+    p.add_argument("--preprocess", choices=PREPROCESS, default="opencv",
+                   help="opencv: cv2.resize on uint8 frames (default); torch: modelkit.preprocess, exact")
     p.add_argument("--weights", help="state dict file, instead of DIR/weights.pt or rebuilt seeded weights")
     p.add_argument("--json", help="write the report here as JSON")
     a = p.parse_args(argv)
@@ -346,7 +390,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         if not os.path.isfile(a.video):
             raise ReferenceError(f"{a.video}: no such file")
         model = load_model(a.model_dir, a.weights)
-        r = run(model, a.video, cameras=a.cameras, hop=a.hop, seconds=a.seconds, clips=a.clips, threads=a.threads)
+        r = run(model, a.video, cameras=a.cameras, hop=a.hop, seconds=a.seconds, clips=a.clips, threads=a.threads,
+                preprocess=a.preprocess)
     except (ReferenceError, ValueError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -2,7 +2,7 @@
 
 The clip is 3 s of vtest.avi (10 fps) re-encoded losslessly (FFV1, RGB) at 320 x 240, so OpenCV
 (the reference) and the ffmpeg command line (modelkit.evaluate, the independent path) decode the
-same pixels and the probabilities can be compared at float precision.
+same pixels and, with --preprocess torch, the probabilities can be compared at float precision.
 """
 import json
 import os
@@ -53,7 +53,7 @@ def test_probabilities_equal_modelkits_own_path_for_every_window_and_camera(name
     model = reference.load_model(DEMO[name])
     assert model.weights.endswith("weights.pt")
     assert model.golden_max_abs_diff is not None and model.golden_max_abs_diff <= 1e-4
-    r = reference.run(model, video, cameras=2, hop=HOP, threads=1, collect=True)
+    r = reference.run(model, video, cameras=2, hop=HOP, threads=1, preprocess="torch", collect=True)
 
     assert decoded.frames.shape[0] == 30
     assert (r["clips"], r["frames"], r["batches"]) == (10, 60, 5)
@@ -71,6 +71,29 @@ def test_probabilities_equal_modelkits_own_path_for_every_window_and_camera(name
     # the window ending at 2.0 s: samples at 0.4 + i * 1.6 / 7 s, nearest frames at 10 fps
     assert res[2].end_ms == 2000 and res[2].frame_indices[:16] == (
         [4, 6, 9, 11, 13, 15, 18, 20] if name == "x3d" else [4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 16, 17, 18, 19, 20])
+
+
+@pytest.mark.parametrize("name", ["x3d", "slowfast"])
+def test_opencv_preprocessing_keeps_every_top_label_of_the_exact_path(name, video):
+    model = reference.load_model(DEMO[name])
+    fast = reference.run(model, video, hop=HOP, collect=True)["results"]
+    exact = reference.run(model, video, hop=HOP, preprocess="torch", collect=True)["results"]
+    assert len(fast) == len(exact) == 5
+    for f, e in zip(fast, exact):
+        assert f.frame_indices == e.frame_indices
+        assert int(np.argmax(f.probabilities)) == int(np.argmax(e.probabilities))
+        assert np.abs(f.probabilities - e.probabilities).max() < 0.02
+
+
+def test_opencv_frame_preprocessing_is_within_one_grey_level_of_the_reference(decoded):
+    pre = reference.load_model(DEMO["x3d"]).manifest["preprocessing"]
+    fast, exact = reference.frame_preprocessor(pre, "opencv"), reference.frame_preprocessor(pre, "torch")
+    one_level = pre["scale"] / min(pre["std"])
+    for rgb in decoded.frames[::7].copy():
+        a, b = fast(rgb), exact(rgb)
+        assert a.shape == b.shape == (3, 64, 64) and a.dtype == b.dtype == torch.float32
+        assert float((a - b).abs().max()) <= 1.01 * one_level
+        assert float((a - b).abs().mean()) < 0.5 * one_level      # rounding to uint8: about 1/4 on average
 
 
 def test_same_input_gives_the_same_output(video):
@@ -104,6 +127,7 @@ def test_cli_writes_the_documented_json(video, tmp_path, capsys):
     assert {"clips", "frames", "seconds", "clips_per_s", "frames_per_s", "ms_per_clip", "stages", "model",
             "threads", "cameras", "torch", "batches", "hop", "clip", "video", "video_fps"} <= set(r)
     assert set(r["stages"]) == {"decode", "preprocess", "assemble", "infer"}
+    assert r["preprocess"] == "opencv"
     assert (r["model"], r["cameras"], r["threads"], r["clips"], r["batches"]) == ("demo_x3d", 3, 1, 6, 2)
     assert r["clip"] == {"frames": 8, "duration": 1.6} and r["video_fps"] == 10.0
     assert r["clips_per_s"] == pytest.approx(r["clips"] / r["seconds"])

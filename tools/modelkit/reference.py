@@ -11,8 +11,8 @@ N cameras are the same video opened N times (one cv2.VideoCapture each), read in
               as users do it (--preprocess):
                 opencv  (default) cv2.resize(INTER_LINEAR) on the uint8 frame, crop, then scale
                         and normalise the crop in float32: the cheap order. OpenCV's fixed-point
-                        uint8 interpolation differs from the reference by up to about one grey
-                        level, so probabilities differ slightly (the top label normally not);
+                        uint8 interpolation differs from the reference by up to one grey level,
+                        so probabilities differ slightly (tests check the top labels agree);
                 torch   modelkit.preprocess.preprocess_frames, the engine's exact definition
                         (PyTorchVideo's order: float and scale the whole frame, resize, crop,
                         normalise): same probabilities as modelkit's own path, slower;
@@ -44,6 +44,7 @@ JSON written by --json (keys stable; the Java `bench` reads them):
   clips_per_s   clips / seconds                    frames_per_s  frames / seconds
   ms_per_clip   1000 * seconds / clips
   stages        seconds per stage: {"decode", "preprocess", "assemble", "infer"}
+  weights       where the weights came from
   golden_max_abs_diff  max |PyTorch - golden output| checked at load, or null without golden/
 """
 from __future__ import annotations

@@ -3,6 +3,7 @@
     cd tools && /usr/bin/python3 -m modelkit.export --arch x3d_s --out ../models/x3d_s
     cd tools && /usr/bin/python3 -m modelkit.export --arch x3d_s --checkpoint X3D_S.pyth --out ../models/x3d_s
     cd tools && /usr/bin/python3 -m modelkit.export --manifests-only      # config/models/*.yaml
+    cd tools && /usr/bin/python3 -m modelkit.export --arch trivial --out ../models/trivial --config
 
 Writes into --out:
   model.onnx       opset 17; input names from the ArchSpec, one output; only the batch axis is
@@ -13,6 +14,8 @@ Writes into --out:
                    input-<name>.f32 per model input (modelkit.preprocess.frames_to_inputs) and
                    output.f32 (the PyTorch output), all little-endian C order, batch 1, and
                    golden.yaml describing them; the engine's parity tests replay them.
+With --config it also writes <config-dir>/<name>.yaml (default config/models), the same manifest
+with paths relative to that directory, as the engine loads it.
 
 Checkpoints: a dict with 'model_state' (PyTorchVideo / PySlowFast .pyth), a dict with
 'state_dict', or a bare state dict; loaded with strict=True. Without one the weights are random,
@@ -37,7 +40,7 @@ from torch import nn
 
 from . import archs
 from .labels import kinetics400, labels_for
-from .manifest import build_manifest, validate, write_labels, write_manifest
+from .manifest import build_manifest, validate, write_config_manifest, write_labels, write_manifest
 from .preprocess import frames_to_inputs
 
 OPSET = 17
@@ -431,7 +434,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--out", help="output directory")
     p.add_argument("--manifests-only", action="store_true",
                    help="write config/models/{x3d_xs,x3d_s,x3d_m,slowfast_r50}.yaml and labels, no export")
-    p.add_argument("--config-dir", help="with --manifests-only: target directory (default <repo>/config/models)")
+    p.add_argument("--config", action="store_true",
+                   help="also write <config-dir>/<name>.yaml pointing at --out, for the engine")
+    p.add_argument("--config-dir", help="with --manifests-only or --config: target directory "
+                                        "(default <repo>/config/models)")
     a = p.parse_args(argv)
     try:
         if a.manifests_only:
@@ -445,12 +451,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except KeyError as e:
             raise ExportError(e.args[0]) from None
         r = export(a.arch, a.out, checkpoint=a.checkpoint, seed=a.seed)
+        if a.config:
+            seed = "" if a.checkpoint else f" --seed {a.seed}"
+            config_path = write_config_manifest(
+                a.out, a.config_dir or default_config_dir(),
+                header=f"Written by `modelkit.export --arch {a.arch}{seed} --config`: the model in {{rel}}.")
     except ExportError as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     print(f"{r['arch']}: {r['parameters']:,} parameters, {r['onnx']} {r['onnx_bytes'] / 1e6:.1f} MB, "
           f"inputs {r['graph']['inputs']}, output {r['graph']['output']}; "
           f"forward {r['forward_s']:.1f}s, ONNX export {r['onnx_export_s']:.1f}s, total {r['total_s']:.1f}s")
+    if a.config:
+        print(f"wrote {config_path}")
     return 0
 
 

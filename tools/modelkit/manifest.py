@@ -215,6 +215,21 @@ def write_manifest(m: Dict[str, Any], path: str, header: str = "") -> None:
         f.write(text)
 
 
+def write_config_manifest(model_dir: str, config_dir: str, header: str) -> str:
+    """<config_dir>/<name>.yaml (underscores as dashes): the manifest in model_dir with its onnx and
+    labels paths made relative to config_dir, as the engine's config/models holds them. `{rel}` in
+    header becomes that relative path. Returns the file written."""
+    m = load_manifest(os.path.join(model_dir, "manifest.yaml"))
+    rel = os.path.relpath(os.path.abspath(model_dir), os.path.abspath(config_dir))
+    m["onnx"] = os.path.join(rel, m["onnx"])
+    m["labels"] = os.path.join(rel, m["labels"])
+    path = os.path.join(config_dir, m["name"].replace("_", "-") + ".yaml")
+    os.makedirs(config_dir, exist_ok=True)
+    write_manifest(m, path, header=header.replace("{rel}", rel))
+    validate(m, config_dir)
+    return path
+
+
 def load_manifest(path: str) -> Dict[str, Any]:
     with open(path) as f:
         m = yaml.safe_load(f)

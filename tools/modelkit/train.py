@@ -215,14 +215,8 @@ def run(args) -> Dict[str, Dict]:
 
 def write_config_manifest(model_dir: str, config_dir: str) -> str:
     """config/models/<name>.yaml: the model's manifest with paths relative to config_dir."""
-    m = manifest_mod.load_manifest(os.path.join(model_dir, "manifest.yaml"))
-    rel = os.path.relpath(os.path.abspath(model_dir), os.path.abspath(config_dir))
-    m["onnx"] = os.path.join(rel, m["onnx"])
-    m["labels"] = os.path.join(rel, m["labels"])
-    path = os.path.join(config_dir, m["name"].replace("_", "-") + ".yaml")
-    manifest_mod.write_manifest(m, path, header=f"Written by modelkit.train: the demo model in {rel}.")
-    manifest_mod.validate(m, config_dir)
-    return path
+    return manifest_mod.write_config_manifest(model_dir, config_dir,
+                                              header="Written by modelkit.train: the demo model in {rel}.")
 
 
 def evaluate_ffmpeg(args, results: Dict[str, Dict], log) -> None:

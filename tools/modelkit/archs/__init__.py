@@ -83,6 +83,14 @@ register(ArchSpec(
     inputs=slowfast_inputs(16, 4), num_classes=DEMO_CLASSES, labels="demo",
     description="Tiny SlowFast-style network (slow and fast pathways, lateral fusion) "
                 "trained on ActionStream's synthetic actions"))
+# The demo X3D's input contract with negligible compute (archs/trivial.py): the bench's measure of
+# the topology's own overhead. Random seeded weights; its predictions mean nothing.
+register(ArchSpec(
+    name="trivial", family="trivial", builder="trivial:trivial",
+    frames=8, sampling_rate=6, short_side=64, crop=64,
+    inputs=[single_input("input", 8)], num_classes=DEMO_CLASSES, labels="demo",
+    description="Global average pooling and one linear layer with the demo X3D's inputs and labels: "
+                "negligible compute, for measuring the pipeline's own overhead"))
 
 
 # ---- Kinetics-400 models: PyTorchVideo X3D / SlowFast (checkpoint-compatible re-implementations) --

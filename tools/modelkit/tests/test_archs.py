@@ -223,3 +223,28 @@ def test_labels():
     assert DEMO_LABELS == ["idle", "move_left", "move_right", "move_up", "move_down", "approach", "recede", "fall"]
     assert labels_for(archs.get("x3d_s")) == k
     assert labels_for(archs.get("demo_x3d")) == DEMO_LABELS
+
+
+@pytest.mark.parametrize("name", sorted(archs.ARCHS))
+def test_every_registered_arch_gives_a_valid_manifest_and_runs_at_its_input_shape(name):
+    spec = archs.get(name)
+    m = validate(spec_manifest(spec))
+    assert m["output"]["classes"] == spec.num_classes == len(labels_for(spec))
+    assert meta_forward(spec.build(), *manifest_shapes(spec)).shape == (1, spec.num_classes)
+
+
+def test_trivial_has_the_demo_x3d_input_contract_and_next_to_no_compute():
+    trivial, demo = archs.get("trivial"), archs.get("demo_x3d")
+    for key in ("frames", "sampling_rate", "reference_fps", "short_side", "crop", "inputs", "num_classes",
+                "labels", "mean", "std", "output_name", "output_type"):
+        assert getattr(trivial, key) == getattr(demo, key), key
+    torch.manual_seed(0)
+    model = trivial.build().eval()
+    assert params(model) == 3 * 8 + 8
+    x = torch.randn(2, 3, 8, 64, 64)
+    with torch.no_grad():
+        y = model(x)
+    assert y.shape == (2, 8)
+    # the output depends on the clip only through its per-channel mean
+    expected = x.mean(dim=(2, 3, 4)) @ model.proj.weight.T + model.proj.bias
+    torch.testing.assert_close(y, expected)

@@ -6,6 +6,7 @@ import os
 
 import numpy as np
 import onnx
+from onnx import numpy_helper
 import pytest
 import torch
 import yaml
@@ -188,3 +189,44 @@ def test_committed_config_manifests_are_generated(tmp_path):
     for name in ("x3d_xs.yaml", "x3d_s.yaml", "x3d_m.yaml", "slowfast_r50.yaml", "labels/kinetics400.txt"):
         with open(os.path.join(config, name)) as a, open(tmp_path / name) as b:
             assert a.read() == b.read(), f"config/models/{name} is stale: run python3 -m modelkit.export --manifests-only"
+
+
+REPO = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
+
+
+def test_trivial_exports_a_tiny_onnx_graph_with_the_demo_contract(tmp_path):
+    out = str(tmp_path / "trivial")
+    r = ex.export("trivial", out, seed=0)
+    assert r["graph"] == {"inputs": {"input": ["batch", 3, 8, 64, 64]}, "output": ["batch", 8]}
+    assert r["onnx_bytes"] < 4096 and r["parameters"] == 32
+    model = onnx.load(os.path.join(out, "model.onnx"))
+    assert any(o.domain in ("", "ai.onnx") and o.version == 17 for o in model.opset_import)
+    assert {n.op_type for n in model.graph.node} <= {"ReduceMean", "Gemm", "MatMul", "Add", "Flatten"}
+    m = load_manifest(os.path.join(out, "manifest.yaml"))
+    assert m["output"] == {"name": "logits", "type": "logits", "classes": 8}
+    assert read_labels(os.path.join(out, "labels.txt"))[0] == "idle"
+    out_f32 = read_raw(os.path.join(out, "golden"), golden(out)["output"])
+    assert out_f32.shape == (1, 8) and out_f32.max() - out_f32.min() > 100 * 1e-4, "scores spread for parity"
+
+
+def test_committed_trivial_model_is_its_seed_0_export(tmp_path):
+    """models/trivial and config/models/trivial.yaml are what
+    `modelkit.export --arch trivial --out ../models/trivial --config` writes."""
+    committed = os.path.join(REPO, "models", "trivial")
+    if not os.path.isdir(committed):
+        pytest.skip("models/trivial not in this checkout")
+    out = str(tmp_path / "trivial")
+    assert ex.main(["--arch", "trivial", "--out", out, "--config", "--config-dir", str(tmp_path / "config")]) == 0
+    for name in ("manifest.yaml", "labels.txt"):
+        with open(os.path.join(committed, name)) as a, open(os.path.join(out, name)) as b:
+            assert a.read() == b.read(), name
+    weights = {i.name: numpy_helper.to_array(i) for i in onnx.load(os.path.join(out, "model.onnx")).graph.initializer}
+    kept = {i.name: numpy_helper.to_array(i)
+            for i in onnx.load(os.path.join(committed, "model.onnx")).graph.initializer}
+    assert weights.keys() == kept.keys()
+    for k in weights:
+        np.testing.assert_array_equal(weights[k], kept[k])
+    with open(os.path.join(REPO, "config", "models", "trivial.yaml")) as a, open(tmp_path / "config" / "trivial.yaml") as b:
+        fresh = yaml.safe_load(b)
+        assert yaml.safe_load(a) == {**fresh, "onnx": "../../models/trivial/model.onnx",
+                                     "labels": "../../models/trivial/labels.txt"}

@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Builds prediction records from a clip's probabilities. */
-final class Predictions {
+public final class Predictions {
   private Predictions() {}
 
-  static Prediction of(
+  public static Prediction of(
       String camera,
       long start,
       long end,

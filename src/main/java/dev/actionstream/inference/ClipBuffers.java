@@ -48,6 +48,14 @@ public final class ClipBuffers {
     this.scores = allocate(Math.multiplyExact(classes, batchSize));
   }
 
+  /**
+   * Buffers for a manifest without opening its model (benchmarks, tests); the engine gets them from
+   * {@link ModelSession#newBuffers(int)}, which checks the manifest against the model first.
+   */
+  public static ClipBuffers allocate(ModelManifest manifest, int batchSize) {
+    return new ClipBuffers(manifest, batchSize);
+  }
+
   private static FloatBuffer allocate(int floats) {
     return ByteBuffer.allocateDirect(Math.multiplyExact(floats, Float.BYTES))
         .order(ByteOrder.nativeOrder())

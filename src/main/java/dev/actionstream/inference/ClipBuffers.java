@@ -90,6 +90,18 @@ public final class ClipBuffers {
     return inputs[input].duplicate().clear().position(from).limit(from + clipFloats[input]).slice();
   }
 
+  /**
+   * Copies {@code src[from, from + length)} to floats {@code [at, at + length)} of clip slot {@code
+   * slot} of input {@code input}: an absolute bulk put, without the views {@link #clip} makes.
+   */
+  public void put(int input, int slot, int at, float[] src, int from, int length) {
+    Objects.checkIndex(slot, batchSize);
+    Objects.checkFromIndexSize(at, length, clipFloats[input]);
+    FloatBuffer all = inputs[input];
+    all.clear(); // a run limits the buffer to its batch; absolute puts respect the limit
+    all.put(slot * clipFloats[input] + at, src, from, length);
+  }
+
   /** Scores of one clip slot from the last run, copied out. */
   public float[] scores(int slot) {
     Objects.checkIndex(slot, batchSize);

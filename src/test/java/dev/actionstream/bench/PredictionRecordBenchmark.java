@@ -21,8 +21,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One window's output record: a clip's probabilities → the prediction ({@link Predictions}) → its
- * JSON on the predictions topic ({@link OutputSerializer}), for the 8-class demo model
- * (topologies/demo.yaml) and a 400-class Kinetics model (topologies/x3d-s.yaml), top-3 each.
+ * JSON on the predictions topic ({@link OutputSerializer}), for the 8-class demo model, top-3
+ * (topologies/demo.yaml) and a 400-class Kinetics model (topologies/x3d-s.yaml, top-5).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -79,17 +79,17 @@ class FrameContractTest {
       if (expected == null) {
         assertEquals("invalid-capture-ts", reason(cam, JPEG, headers("capture-ts", text), NOW), text);
       } else if (expected > 0 && expected <= NOW) {
-        assertEquals(expected, contract.check(cam, JPEG, headers("capture-ts", text), NOW, NOW).captureTs(), text);
+        assertEquals(expected.longValue(), contract.check(cam, JPEG, headers("capture-ts", text), NOW, NOW).captureTs(), text);
       }
       // frame-seq: parseable and not negative.
       if (expected == null || expected < 0) {
         assertEquals("invalid-frame-seq", reason(cam, JPEG, headers("frame-seq", text), NOW), text);
       } else {
-        assertEquals(expected, contract.check(cam, JPEG, headers("frame-seq", text), NOW, NOW).seq(), text);
+        assertEquals(expected.longValue(), contract.check(cam, JPEG, headers("frame-seq", text), NOW, NOW).seq(), text);
       }
       long plain = FrameContract.plainDecimal(text.getBytes(StandardCharsets.UTF_8));
       if (plain != FrameContract.NOT_PLAIN) {
-        assertEquals(expected, plain, text);
+        assertEquals(expected, Long.valueOf(plain), text);
       }
     }
   }

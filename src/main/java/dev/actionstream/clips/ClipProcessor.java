@@ -326,11 +326,22 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
 
   private float[] decode(String camera, byte[] image) throws FrameRejected {
     long t0 = System.nanoTime();
-    FramePreprocessor pre = preprocessors.computeIfAbsent(camera, this::preprocessor);
-    float[] planes = new float[pre.frameFloats()];
     // The decoder hands out BGR, as OpenCV decodes; the preprocessor orders channels per manifest.
-    pre.process(decoder.decode(image), ChannelOrder.BGR, planes, 0);
-    metrics.frameDecoded(System.nanoTime() - t0);
+    org.bytedeco.opencv.opencv_core.Mat bgr = decoder.decode(image);
+    long t1 = System.nanoTime();
+    FramePreprocessor pre = preprocessors.get(camera);
+    if (pre == null) {
+      pre = preprocessor(camera);
+      preprocessors.put(camera, pre);
+    }
+    // A purged frame's array when there is one: the planes are large and live for a clip
+    // duration, long enough to burden the old generation if each frame allocated its own.
+    float[] planes = decoded.spareOrNew(pre.frameFloats());
+    pre.process(bgr, ChannelOrder.BGR, planes, 0);
+    long t2 = System.nanoTime();
+    metrics.stage(EngineMetrics.Stage.DECODE, t1 - t0);
+    metrics.stage(EngineMetrics.Stage.PREPROCESS, t2 - t1);
+    metrics.frameDecoded(t2 - t0);
     return planes;
   }
 

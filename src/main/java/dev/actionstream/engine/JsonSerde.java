@@ -1,5 +1,6 @@
 package dev.actionstream.engine;
 
+import com.fasterxml.jackson.databind.ObjectReader;
 import java.io.IOException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.serialization.Serde;
@@ -12,6 +13,8 @@ public final class JsonSerde {
   private static final OutputSerializer WRITER = new OutputSerializer();
 
   public static <T> Serde<T> of(Class<T> type) {
+    // One reader per serde: the type is resolved here, not on every record read.
+    ObjectReader reader = OutputSerializer.JSON.readerFor(type);
     return Serdes.serdeFrom(
         WRITER::serialize,
         (topic, bytes) -> {
@@ -19,7 +22,7 @@ public final class JsonSerde {
             return null;
           }
           try {
-            return OutputSerializer.JSON.readValue(bytes, type);
+            return reader.readValue(bytes);
           } catch (IOException e) {
             throw new SerializationException("cannot read " + type.getSimpleName(), e);
           }

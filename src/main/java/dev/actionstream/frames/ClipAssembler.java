@@ -2,7 +2,6 @@ package dev.actionstream.frames;
 
 import dev.actionstream.inference.ClipBuffers;
 import dev.actionstream.model.ModelManifest;
-import java.nio.FloatBuffer;
 import java.util.List;
 
 /**
@@ -11,9 +10,10 @@ import java.util.List;
  *
  * <p>The engine preprocesses each frame once and keeps its planes while any window may still use
  * it, so overlapping windows only pay this copy: one bulk put of crop x crop floats per (channel,
- * input frame). A slow pathway takes the clip frames {@link ModelManifest.Input#frameIndices}
- * names. Stateless apart from the manifest's tables; safe to share between threads (each thread
- * fills its own ClipBuffers).
+ * input frame), straight into the shared direct buffer (no per-clip views or garbage). A slow
+ * pathway takes the clip frames {@link ModelManifest.Input#frameIndices} names. Stateless apart
+ * from the manifest's tables; safe to share between threads (each thread fills its own
+ * ClipBuffers).
  */
 public final class ClipAssembler {
   private static final int C = ModelManifest.CHANNELS;
@@ -63,13 +63,12 @@ public final class ClipAssembler {
       }
     }
     for (int i = 0; i < frameIndices.length; i++) {
-      FloatBuffer clip = buffers.clip(i, slot);
       int[] take = frameIndices[i];
       int inputFrames = take.length;
       for (int c = 0; c < C; c++) {
         for (int j = 0; j < inputFrames; j++) {
           // NCTHW: channel c, input frame j starts at (c · T_in + j) · H · W.
-          clip.put((c * inputFrames + j) * area, frames[take[j]], c * area, area);
+          buffers.put(i, slot, (c * inputFrames + j) * area, frames[take[j]], c * area, area);
         }
       }
     }

@@ -4,6 +4,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.Headers;
 
@@ -12,6 +13,11 @@ import org.apache.kafka.common.header.Headers;
  * PNG, capture time = header {@code capture-ts} (epoch ms, decimal text) or else the record
  * timestamp, optional headers {@code frame-seq} and {@code content-type}. Checks everything that
  * can be checked without decoding the image; the decoder checks the rest.
+ *
+ * <p>Runs for every frame, so the usual record (an ASCII camera id, plain decimal headers, one of
+ * the two content types) is read straight from its bytes; anything else takes the general path
+ * (strict UTF-8, {@code Long.parseLong} of the trimmed text), which decides and words the error.
+ * Both accept and refuse exactly the same records. Stateless; safe to share between threads.
  */
 public final class FrameContract {
   public static final String CAPTURE_TS = "capture-ts";
@@ -20,6 +26,11 @@ public final class FrameContract {
 
   /** Longest camera id accepted, in UTF-8 bytes: ids appear in keys, metrics and logs. */
   public static final int MAX_CAMERA_ID_BYTES = 255;
+
+  private static final byte[] JPEG_TYPE = "image/jpeg".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] PNG_TYPE = "image/png".getBytes(StandardCharsets.US_ASCII);
+  /** Not a value {@link #plainDecimal} can return: it reads at most 18 digits. */
+  static final long NOT_PLAIN = Long.MIN_VALUE;
 
   private final int maxFrameBytes;
   private final long maxFutureMs;
@@ -46,10 +57,11 @@ public final class FrameContract {
       throw new InvalidFrame(
           "frame-too-large", value.length + " bytes > input.max-frame-bytes " + maxFrameBytes);
     }
-    String type = header(headers, CONTENT_TYPE);
-    if (type != null && !type.equals("image/jpeg") && !type.equals("image/png")) {
+    byte[] type = headerBytes(headers, CONTENT_TYPE);
+    if (type != null && !Arrays.equals(type, JPEG_TYPE) && !Arrays.equals(type, PNG_TYPE)) {
       throw new InvalidFrame(
-          "unsupported-content-type", "content-type '" + type + "' (image/jpeg or image/png)");
+          "unsupported-content-type",
+          "content-type '" + new String(type, StandardCharsets.UTF_8) + "' (image/jpeg or image/png)");
     }
     long ts = captureTs(headers, recordTs);
     if (ts <= 0) {
@@ -72,6 +84,10 @@ public final class FrameContract {
       throw new InvalidFrame(
           "invalid-camera-id", "camera id of " + key.length + " bytes > " + MAX_CAMERA_ID_BYTES);
     }
+    if (isAscii(key)) {
+      // ASCII is valid UTF-8 that decodes byte for byte: no decoder (and its buffers) needed.
+      return new String(key, StandardCharsets.ISO_8859_1);
+    }
     try {
       return StandardCharsets.UTF_8
           .newDecoder()
@@ -85,10 +101,15 @@ public final class FrameContract {
   }
 
   private static long captureTs(Headers headers, long recordTs) {
-    String text = header(headers, CAPTURE_TS);
-    if (text == null) {
+    byte[] value = headerBytes(headers, CAPTURE_TS);
+    if (value == null) {
       return recordTs;
     }
+    long plain = plainDecimal(value);
+    if (plain != NOT_PLAIN) {
+      return plain;
+    }
+    String text = new String(value, StandardCharsets.UTF_8);
     try {
       return Long.parseLong(text.trim());
     } catch (NumberFormatException e) {
@@ -98,10 +119,15 @@ public final class FrameContract {
   }
 
   private static long seq(Headers headers) {
-    String text = header(headers, FRAME_SEQ);
-    if (text == null) {
+    byte[] value = headerBytes(headers, FRAME_SEQ);
+    if (value == null) {
       return 0;
     }
+    long plain = plainDecimal(value);
+    if (plain >= 0) { // NOT_PLAIN and negative numbers: the general path decides and words it
+      return plain;
+    }
+    String text = new String(value, StandardCharsets.UTF_8);
     try {
       long seq = Long.parseLong(text.trim());
       if (seq >= 0) {
@@ -114,13 +140,56 @@ public final class FrameContract {
         "invalid-frame-seq", "header frame-seq '" + clip(text) + "' is not a non-negative integer");
   }
 
-  /** The last value of a header as text, or null. */
-  static String header(Headers headers, String name) {
+  /** The last value of a header, or null. */
+  private static byte[] headerBytes(Headers headers, String name) {
     if (headers == null) {
       return null;
     }
     Header h = headers.lastHeader(name);
-    return h == null || h.value() == null ? null : new String(h.value(), StandardCharsets.UTF_8);
+    return h == null ? null : h.value();
+  }
+
+  private static boolean isAscii(byte[] b) {
+    for (byte x : b) {
+      if (x < 0) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * {@code Long.parseLong(text.trim())} for the common case, read from the bytes: blanks (bytes up
+   * to 0x20, what trim removes) around an optional sign and 1 to 18 ASCII digits, which cannot
+   * overflow. Anything else, including what parseLong would refuse and the non-ASCII digits it
+   * would accept, gives {@link #NOT_PLAIN} for the caller to parse the text.
+   */
+  static long plainDecimal(byte[] b) {
+    int from = 0;
+    int to = b.length;
+    while (from < to && b[from] >= 0 && b[from] <= ' ') {
+      from++;
+    }
+    while (to > from && b[to - 1] >= 0 && b[to - 1] <= ' ') {
+      to--;
+    }
+    boolean negative = false;
+    if (from < to && (b[from] == '-' || b[from] == '+')) {
+      negative = b[from] == '-';
+      from++;
+    }
+    if (to - from < 1 || to - from > 18) {
+      return NOT_PLAIN;
+    }
+    long n = 0;
+    for (int i = from; i < to; i++) {
+      int digit = b[i] - '0';
+      if (digit < 0 || digit > 9) {
+        return NOT_PLAIN;
+      }
+      n = n * 10 + digit;
+    }
+    return negative ? -n : n;
   }
 
   private static String clip(String s) {

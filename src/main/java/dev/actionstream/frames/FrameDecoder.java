@@ -19,9 +19,9 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * otherwise "decode" a truncated frame, filling the missing rows with grey, and the model would
  * score half a picture.
  *
- * <p>Not thread-safe: it reuses one native input buffer and one output Mat, so the image returned
- * by {@link #decode} is overwritten by the next call. Use one decoder per thread and {@link
- * #close()} it to free the native memory.
+ * <p>Not thread-safe: it reuses one native input buffer, the Mat header over it and one output
+ * Mat, so the image returned by {@link #decode} is overwritten by the next call. Use one decoder
+ * per thread and {@link #close()} it to free the native memory.
  */
 public final class FrameDecoder implements AutoCloseable {
   /** 4K UHD: far above any camera frame the engine expects, far below a bomb. */
@@ -35,6 +35,9 @@ public final class FrameDecoder implements AutoCloseable {
   private final long maxPixels;
   private final Mat image = new Mat();
   private BytePointer input = new BytePointer(64 * 1024);
+  // 1 x n 8UC1 over input; adjustROI sets n to each frame's length in place, so no header (a Java
+  // object with a deallocator) is made per frame.
+  private Mat encoded = over(input);
 
   public FrameDecoder(long maxPixels) {
     if (maxPixels < 1) {
@@ -77,12 +80,17 @@ public final class FrameDecoder implements AutoCloseable {
       throw new FrameRejected(Reason.UNDECODABLE_IMAGE, "PNG truncated: no IEND chunk");
     }
     if (input.capacity() < length) {
+      encoded.close();
       input.close();
       input = new BytePointer(Math.max(length, input.capacity() * 2));
+      encoded = over(input);
     }
     input.position(0).put(bytes, 0, length);
-    try (Mat encoded = new Mat(1, length, CV_8UC1, input)) {
-      imdecode(encoded, FLAGS, image);
+    encoded.adjustROI(0, 0, 0, length - encoded.cols());
+    try {
+      // imdecode also returns the image as a new header sharing image's pixels: free it now
+      // rather than when the garbage collector finds it.
+      imdecode(encoded, FLAGS, image).close();
     } catch (RuntimeException e) {
       // OpenCV reports some corrupt streams as cv::Exception (a RuntimeException in JavaCPP).
       throw new FrameRejected(Reason.UNDECODABLE_IMAGE, header.format() + ": " + e.getMessage());
@@ -94,6 +102,11 @@ public final class FrameDecoder implements AutoCloseable {
               .formatted(header.format(), header.width(), header.height()));
     }
     return image;
+  }
+
+  /** A one-row header over all of {@code buffer}; its width is narrowed per frame. */
+  private static Mat over(BytePointer buffer) {
+    return new Mat(1, Math.toIntExact(buffer.capacity()), CV_8UC1, buffer);
   }
 
   private static boolean endsWithJpegEoi(byte[] b, int n) {
@@ -118,6 +131,7 @@ public final class FrameDecoder implements AutoCloseable {
   @Override
   public void close() {
     image.close();
+    encoded.close();
     input.close();
   }
 }

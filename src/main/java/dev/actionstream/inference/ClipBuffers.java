@@ -48,6 +48,14 @@ public final class ClipBuffers {
     this.scores = allocate(Math.multiplyExact(classes, batchSize));
   }
 
+  /**
+   * Buffers for a manifest without opening its model (benchmarks, tests); the engine gets them from
+   * {@link ModelSession#newBuffers(int)}, which checks the manifest against the model first.
+   */
+  public static ClipBuffers allocate(ModelManifest manifest, int batchSize) {
+    return new ClipBuffers(manifest, batchSize);
+  }
+
   private static FloatBuffer allocate(int floats) {
     return ByteBuffer.allocateDirect(Math.multiplyExact(floats, Float.BYTES))
         .order(ByteOrder.nativeOrder())
@@ -80,6 +88,18 @@ public final class ClipBuffers {
     Objects.checkIndex(slot, batchSize);
     int from = slot * clipFloats[input];
     return inputs[input].duplicate().clear().position(from).limit(from + clipFloats[input]).slice();
+  }
+
+  /**
+   * Copies {@code src[from, from + length)} to floats {@code [at, at + length)} of clip slot {@code
+   * slot} of input {@code input}: an absolute bulk put, without the views {@link #clip} makes.
+   */
+  public void put(int input, int slot, int at, float[] src, int from, int length) {
+    Objects.checkIndex(slot, batchSize);
+    Objects.checkFromIndexSize(at, length, clipFloats[input]);
+    FloatBuffer all = inputs[input];
+    all.clear(); // a run limits the buffer to its batch; absolute puts respect the limit
+    all.put(slot * clipFloats[input] + at, src, from, length);
   }
 
   /** Scores of one clip slot from the last run, copied out. */

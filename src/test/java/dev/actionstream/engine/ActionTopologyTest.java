@@ -449,4 +449,43 @@ class ActionTopologyTest {
       assertEquals(0, run.metrics.windowsSkipped());
     }
   }
+
+  /**
+   * Purged frames' plane arrays are refilled by later frames, of any camera: a camera whose
+   * windows are built from arrays another camera's frames filled first must get exactly the
+   * scores it gets alone. Also: each decode is timed as the decode and preprocess stages.
+   */
+  @Test
+  void reusedPlaneArraysLeaveScoresUnchangedAndEachFrameIsTimedPerStage() {
+    int n = 15 * 6;
+    List<JsonNode> alone;
+    try (Run run = new Run(TestTopologies.demo(Policy.BACKFILL))) {
+      for (int i = 0; i < n; i++) {
+        run.send("cam-x", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
+      }
+      alone = run.read(run.predictions);
+      assertEquals(n, run.metrics.stageTimer(EngineMetrics.Stage.DECODE).count());
+      assertEquals(n, run.metrics.stageTimer(EngineMetrics.Stage.PREPROCESS).count());
+    }
+    try (Run run = new Run(TestTopologies.demo(Policy.BACKFILL))) {
+      for (int i = 0; i < n; i++) {
+        run.send("cam-y", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0 + 1700));
+      }
+      List<JsonNode> other = run.read(run.predictions);
+      for (int i = 0; i < n; i++) {
+        run.send("cam-x", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
+      }
+      List<JsonNode> after = run.read(run.predictions);
+
+      assertEquals(alone.size(), after.size());
+      assertTrue(!alone.isEmpty() && !other.get(0).get("scores").equals(alone.get(0).get("scores")),
+          "the other camera's frames give other scores");
+      for (int w = 0; w < alone.size(); w++) {
+        for (String field : List.of("window_end", "frames", "label", "score", "top_k", "scores")) {
+          assertEquals(alone.get(w).get(field), after.get(w).get(field), "window " + w + " " + field);
+        }
+      }
+      assertEquals(2 * n, run.metrics.stageTimer(EngineMetrics.Stage.DECODE).count());
+    }
+  }
 }

@@ -65,6 +65,47 @@ class ClipAssemblerTest {
     }
   }
 
+  /**
+   * A run limits the shared input buffer to its batch; assembling writes straight into that
+   * buffer, so a later slot must still be reachable, and refilling a slot must replace it whole.
+   */
+  @Test
+  void slotsFillAfterARunAndRefillingReplacesTheClip() throws Exception {
+    int area = SLOWFAST.preprocessing().crop() * SLOWFAST.preprocessing().crop();
+    int frames = SLOWFAST.clip().frames();
+    float[][] first = taggedFrames(frames, area);
+    float[][] second = taggedFrames(frames, area);
+    for (float[] plane : second) {
+      for (int k = 0; k < plane.length; k++) {
+        plane[k] = -plane[k];
+      }
+    }
+    try (ModelSession session = ModelSession.open(SLOWFAST, new SessionSettings(1))) {
+      ClipBuffers buffers = session.newBuffers(2);
+      ClipBuffers reference = session.newBuffers(2);
+      ClipAssembler assembler = new ClipAssembler(SLOWFAST);
+
+      assembler.fill(buffers, 0, first);
+      session.run(buffers, 1);
+      assembler.fill(buffers, 1, first);
+      assembler.fill(buffers, 1, second);
+      assembler.fill(reference, 0, first);
+      assembler.fill(reference, 1, second);
+
+      for (int i = 0; i < SLOWFAST.inputs().size(); i++) {
+        for (int slot = 0; slot < 2; slot++) {
+          FloatBuffer got = buffers.clip(i, slot);
+          FloatBuffer want = reference.clip(i, slot);
+          float[] g = new float[got.remaining()];
+          float[] w = new float[want.remaining()];
+          got.get(g);
+          want.get(w);
+          assertArrayEquals(w, g, SLOWFAST.inputs().get(i).name() + " slot " + slot);
+        }
+      }
+    }
+  }
+
   @Test
   void wrongFrameCountOrPlaneSizeIsRefused() {
     int area = SLOWFAST.preprocessing().crop() * SLOWFAST.preprocessing().crop();

@@ -86,6 +86,35 @@ class FrameDecoderTest {
     assertArrayEquals(small, TestImages.bytes(second));
   }
 
+  /**
+   * The decoder reuses its input buffer, the header over it (narrowed to each frame's length) and
+   * its image: frames of other lengths and sizes before, a rejected frame, a buffer that has to
+   * grow must not change a single pixel against a decoder that saw nothing else.
+   */
+  @Test
+  void reusedDecoderGivesAFreshDecodersPixelsBitForBit() throws FrameRejected {
+    FrameEncoder enc = new FrameEncoder(85);
+    byte[] small = enc.jpeg(TestImages.mat(bgr, W, H));
+    byte[] large = new FrameEncoder(98).jpeg(TestImages.mat(TestImages.pixels(1280, 720, 9), 1280, 720));
+    assertTrue(large.length > 64 * 1024, "grows the 64 KiB input buffer: " + large.length);
+    byte[] png = enc.png(TestImages.mat(TestImages.pixels(16, 8, 1), 16, 8));
+    byte[] other = enc.jpeg(TestImages.mat(TestImages.pixels(W, H, 8), W, H));
+
+    byte[][] sequence = {small, large, small, png, Arrays.copyOf(large, large.length / 2), other, small};
+    for (int i = 0; i < sequence.length; i++) {
+      byte[] frame = sequence[i];
+      byte[] expected;
+      try (FrameDecoder fresh = new FrameDecoder()) {
+        expected = TestImages.bytes(fresh.decode(frame));
+      } catch (FrameRejected e) {
+        FrameRejected again = assertThrows(FrameRejected.class, () -> decoder.decode(frame));
+        assertEquals(e.getMessage(), again.getMessage(), "frame " + i);
+        continue;
+      }
+      assertArrayEquals(expected, TestImages.bytes(decoder.decode(frame)), "frame " + i);
+    }
+  }
+
   @Test
   void zeroLengthAndNullAreEmptyValues() {
     assertReason("empty-value", new byte[0]);

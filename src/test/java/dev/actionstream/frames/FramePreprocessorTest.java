@@ -161,6 +161,38 @@ class FramePreprocessorTest {
     assertEquals(0f, out.get(0));
   }
 
+  /**
+   * The engine's per-frame path reuses everything (decoder buffers, preprocessor tables and
+   * patch, and a purged frame's array holding old floats): the same JPEG must give the floats a
+   * fresh decoder, preprocessor and array give, bit for bit.
+   */
+  @Test
+  void reusedDecoderPreprocessorAndArrayGiveTheFreshPathsFloats() throws FrameRejected {
+    FrameEncoder enc = new FrameEncoder(85);
+    byte[] jpeg = enc.jpeg(TestImages.mat(TestImages.pixels(320, 240, 21), 320, 240));
+    byte[] other = enc.jpeg(TestImages.mat(TestImages.pixels(640, 480, 22), 640, 480));
+    ModelManifest.Preprocessing p = pre(64, 64, ChannelOrder.RGB);
+
+    float[] fresh;
+    try (FrameDecoder decoder = new FrameDecoder()) {
+      FramePreprocessor fp = new FramePreprocessor(p);
+      fresh = new float[fp.frameFloats()];
+      fp.process(decoder.decode(jpeg), ChannelOrder.BGR, fresh, 0);
+    }
+
+    try (FrameDecoder decoder = new FrameDecoder()) {
+      FramePreprocessor fp = new FramePreprocessor(p);
+      float[] reused = new float[fp.frameFloats()];
+      for (byte[] frame : new byte[][] {jpeg, other, jpeg}) {
+        fp.process(decoder.decode(frame), ChannelOrder.BGR, reused, 0);
+        if (frame == other) {
+          assertNotEquals(fresh[0], reused[0], "another picture in between");
+        }
+      }
+      assertArrayEquals(fresh, reused); // Arrays.equals on floats: same bits
+    }
+  }
+
   /** Prints µs per frame (not asserted: timing tests on a shared 2-core box only flake). */
   @Test
   void reportsPreprocessTimePerFrame() {

@@ -118,8 +118,24 @@ public record TopologyConfig(
    * @param threads ONNX Runtime intra-op threads of the shared session
    * @param batch most clips one run may carry (clips of different cameras batched together)
    * @param deviceId accelerator index for cuda/tensorrt
+   * @param gpuMemLimit bytes of GPU memory ONNX Runtime may hold (cuda/tensorrt); 0 = no limit
+   * @param fp16 half precision (cuda: the manifest's fp16 variant; tensorrt: fp16 engines)
+   * @param trtCacheDir TensorRT engine and timing cache directory (tensorrt); null = none
    */
-  public record Inference(Provider provider, int threads, int batch, int deviceId) {}
+  public record Inference(
+      Provider provider,
+      int threads,
+      int batch,
+      int deviceId,
+      long gpuMemLimit,
+      boolean fp16,
+      Path trtCacheDir) {
+
+    /** Without GPU settings. */
+    public Inference(Provider provider, int threads, int batch, int deviceId) {
+      this(provider, threads, batch, deviceId, 0, false, null);
+    }
+  }
 
   /**
    * Output topic names.

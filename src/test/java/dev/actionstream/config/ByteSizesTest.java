@@ -30,7 +30,7 @@ class ByteSizesTest {
     assertEquals(bytes, ByteSizes.parse(text));
   }
 
-  @ParameterizedTest(name = "{0}")
+  @ParameterizedTest(name = "''{0}''")
   @ValueSource(strings = {"4 gigs", "GiB", "4GiBs", "1.5", "4 G", "four MiB", "", "1e9"})
   void otherSpellingsAreRefusedWithExamples(String text) {
     IllegalArgumentException e =

@@ -74,8 +74,10 @@ class ProviderSetupTest {
 
   @Test
   void gpuBuildWithAllCudaLibrariesPasses() throws IOException {
-    ProviderSetup.check(on(Kind.CUDA), GPU_BUILD, libraryDir(Kind.CUDA.libraries()));
-    ProviderSetup.check(on(Kind.TENSORRT), GPU_BUILD, libraryDir(Kind.TENSORRT.libraries()));
+    NativeLibraryProbe probe = libraryDir(Kind.TENSORRT.libraries());
+
+    ProviderSetup.check(on(Kind.CUDA), GPU_BUILD, probe);
+    ProviderSetup.check(on(Kind.TENSORRT), GPU_BUILD, probe);
   }
 
   @Test

@@ -10,6 +10,8 @@ Writes into --out:
                    dynamic (PyTorchVideo heads fix frames and crop in their pool kernels)
   manifest.yaml    the engine's model contract (modelkit.manifest), with a `source:` record
   labels.txt       one label per line, in output order
+  model.fp16.onnx  with --fp16 only: the half-precision variant (modelkit.fp16), named in the
+                   manifest's onnx_fp16
   golden/          frames.u8 (T x H x W x 3 uint8 RGB, a seeded synthetic clip), one
                    input-<name>.f32 per model input (modelkit.preprocess.frames_to_inputs) and
                    output.f32 (the PyTorch output), all little-endian C order, batch 1, and
@@ -196,14 +198,14 @@ def parameter_count(model: nn.Module) -> int:
 # ---- manifest -------------------------------------------------------------------------------
 
 def spec_manifest(spec: archs.ArchSpec, onnx_file: str = "model.onnx", labels_file: str = "labels.txt",
-                  source: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+                  source: Optional[Dict[str, Any]] = None, onnx_fp16_file: Optional[str] = None) -> Dict[str, Any]:
     return build_manifest(
         name=spec.name, family=spec.family, description=spec.description,
         frames=spec.frames, sampling_rate=spec.sampling_rate, reference_fps=spec.reference_fps,
         inputs=spec.inputs, short_side=spec.short_side, crop=spec.crop,
         mean=spec.mean, std=spec.std, labels_file=labels_file, num_classes=spec.num_classes,
-        onnx_file=onnx_file, output_name=spec.output_name, output_type=spec.output_type,
-        source=source)
+        onnx_file=onnx_file, onnx_fp16_file=onnx_fp16_file, output_name=spec.output_name,
+        output_type=spec.output_type, source=source)
 
 
 def input_shapes(spec: archs.ArchSpec) -> List[Tuple[int, int, int, int]]:
@@ -323,7 +325,7 @@ def check_onnx(path: str, spec: archs.ArchSpec, num_classes: int) -> Dict[str, A
 
 def export(spec_name: str, out_dir: str, checkpoint: Optional[str] = None, seed: int = 0,
            model: Optional[nn.Module] = None, weights: Optional[str] = None,
-           golden_size: Tuple[int, int] = GOLDEN_SIZE) -> Dict[str, Any]:
+           golden_size: Tuple[int, int] = GOLDEN_SIZE, fp16: bool = False) -> Dict[str, Any]:
     """Export `spec_name` into out_dir (model.onnx, manifest.yaml, labels.txt, golden/).
 
     model: an already built (e.g. trained) module to export instead of building one; it is
@@ -331,6 +333,7 @@ def export(spec_name: str, out_dir: str, checkpoint: Optional[str] = None, seed:
     load strictly into it (or into the freshly built model). weights: the text for
     manifest source.weights (default: the checkpoint's file name, "random (seed N)" or
     "in-memory model"). Random weights (no model, no checkpoint) get spread_random_weights().
+    fp16: also write the half-precision variant (modelkit.fp16) and name it in onnx_fp16.
     Returns a summary: paths, sizes, timings, the golden output and the exported module.
     """
     spec = archs.get(spec_name)
@@ -349,7 +352,9 @@ def export(spec_name: str, out_dir: str, checkpoint: Optional[str] = None, seed:
     params = parameter_count(model)
     source = {"arch": spec.name, "weights": weights or default_weights, "torch": TORCH_VERSION,
               "parameters": params}
-    manifest = spec_manifest(spec, source=source)
+    if fp16:
+        from .fp16 import Fp16Error, variant_name, write_variant  # onnx only where it is needed
+    manifest = spec_manifest(spec, source=source, onnx_fp16_file=variant_name("model.onnx") if fp16 else None)
     validate(manifest)
 
     os.makedirs(out_dir, exist_ok=True)
@@ -375,6 +380,15 @@ def export(spec_name: str, out_dir: str, checkpoint: Optional[str] = None, seed:
     onnx_export(model, inputs, onnx_path, spec)
     t_onnx = time.perf_counter() - t2
     graph = check_onnx(onnx_path, spec, len(labels))
+    half = None
+    if fp16:
+        t3 = time.perf_counter()
+        try:
+            half = write_variant(onnx_path, os.path.join(out_dir, manifest["onnx_fp16"]))
+        except Fp16Error as e:
+            raise ExportError(f"fp16 variant: {e}") from e
+        check_onnx(half["dst"], spec, len(labels))
+        half["convert_s"] = time.perf_counter() - t3
 
     write_labels(labels, os.path.join(out_dir, manifest["labels"]))
     weights_line = source["weights"]
@@ -385,7 +399,7 @@ def export(spec_name: str, out_dir: str, checkpoint: Optional[str] = None, seed:
     return {
         "arch": spec.name, "out": out_dir, "onnx": onnx_path, "onnx_bytes": os.path.getsize(onnx_path),
         "parameters": params, "graph": graph, "forward_s": t_forward, "onnx_export_s": t_onnx,
-        "total_s": time.perf_counter() - t0, "output": output, "model": model,
+        "total_s": time.perf_counter() - t0, "output": output, "model": model, "fp16": half,
     }
 
 
@@ -432,6 +446,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--checkpoint", help="state dict file (.pyth/.pt); default: random weights")
     p.add_argument("--seed", type=int, default=0, help="seed for random weights and the golden clip (default 0)")
     p.add_argument("--out", help="output directory")
+    p.add_argument("--fp16", action="store_true",
+                   help="also write model.fp16.onnx (float16 inside, float32 inputs/outputs) and name it "
+                        "in the manifest's onnx_fp16, for GPU providers with fp16: true")
     p.add_argument("--manifests-only", action="store_true",
                    help="write config/models/{x3d_xs,x3d_s,x3d_m,slowfast_r50}.yaml and labels, no export")
     p.add_argument("--config", action="store_true",
@@ -450,7 +467,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             archs.get(a.arch)
         except KeyError as e:
             raise ExportError(e.args[0]) from None
-        r = export(a.arch, a.out, checkpoint=a.checkpoint, seed=a.seed)
+        r = export(a.arch, a.out, checkpoint=a.checkpoint, seed=a.seed, fp16=a.fp16)
         if a.config:
             seed = "" if a.checkpoint else f" --seed {a.seed}"
             config_path = write_config_manifest(
@@ -464,6 +481,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
           f"forward {r['forward_s']:.1f}s, ONNX export {r['onnx_export_s']:.1f}s, total {r['total_s']:.1f}s")
     if a.config:
         print(f"wrote {config_path}")
+    if r["fp16"]:
+        h = r["fp16"]
+        print(f"fp16 variant {h['dst']} {h['dst_bytes'] / 1e6:.1f} MB: {h['tensors']} tensors in float16, "
+              f"{h['clipped']} values clipped to +-65504, {h['flushed']} flushed to zero")
     return 0
 
 

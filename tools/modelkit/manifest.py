@@ -67,6 +67,7 @@ def build_manifest(
     labels_file: str,
     num_classes: int,
     onnx_file: str = "model.onnx",
+    onnx_fp16_file: Optional[str] = None,
     output_name: str = "logits",
     output_type: str = "logits",
     channel_order: str = "RGB",
@@ -81,6 +82,7 @@ def build_manifest(
         "family": family,
         "description": description,
         "onnx": onnx_file,
+        **({"onnx_fp16": onnx_fp16_file} if onnx_fp16_file else {}),
         "labels": labels_file,
         "clip": {
             "frames": int(frames),
@@ -133,6 +135,12 @@ def validate(m: Dict[str, Any], base_dir: Optional[str] = None) -> Dict[str, Any
     for key in ("name", "onnx", "labels"):
         if not isinstance(_need(m, key, ""), str) or not m[key]:
             raise ManifestError(f"{key}: must be a non-empty string")
+    if m.get("onnx_fp16") is not None:
+        if not isinstance(m["onnx_fp16"], str) or not m["onnx_fp16"]:
+            raise ManifestError("onnx_fp16: must be a non-empty string")
+        if os.path.normpath(m["onnx_fp16"]) == os.path.normpath(m["onnx"]):
+            raise ManifestError(f"onnx_fp16: {m['onnx_fp16']!r} is the float32 model (onnx); "
+                                "name the fp16 variant's file")
     clip = _need(m, "clip", "")
     t = _need(clip, "frames", "clip.")
     if not isinstance(t, int) or t < 1:

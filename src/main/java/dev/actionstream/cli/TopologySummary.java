@@ -1,5 +1,6 @@
 package dev.actionstream.cli;
 
+import dev.actionstream.config.ByteSizes;
 import dev.actionstream.config.Durations;
 import dev.actionstream.config.KafkaProperties;
 import dev.actionstream.topology.TopologyConfig;
@@ -44,6 +45,9 @@ final class TopologySummary {
         t.inference().provider().name().toLowerCase(Locale.ROOT),
         t.inference().threads(),
         t.inference().batch());
+    if (t.inference().provider() != TopologyConfig.Provider.CPU) {
+      out.printf("  gpu       %s%n", gpu(t.inference()));
+    }
     out.printf(
         "  outputs   predictions %s (top %d), events %s, alerts %s, dead letters %s%n",
         t.outputs().predictions(),
@@ -72,6 +76,16 @@ final class TopologySummary {
       // Passwords and JAAS configs never reach the output.
       out.printf("  streams   %s%n", KafkaProperties.masked(t.streams()));
     }
+  }
+
+  private static String gpu(TopologyConfig.Inference i) {
+    String s = "device " + i.deviceId();
+    s += i.gpuMemLimit() > 0 ? ", memory limit " + ByteSizes.format(i.gpuMemLimit()) : ", no memory limit";
+    s += i.fp16() ? ", fp16" : ", fp32";
+    if (i.trtCacheDir() != null) {
+      s += ", engine cache " + i.trtCacheDir();
+    }
+    return s;
   }
 
   private static String camera(CameraOverride c) {

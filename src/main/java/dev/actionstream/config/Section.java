@@ -187,6 +187,25 @@ public final class Section {
     }
   }
 
+  /** A memory size in bytes ({@link ByteSizes}): {@code 4GiB}, {@code 512MiB}, or an integer. */
+  public long byteSize(String key, long defaultValue) {
+    JsonNode v = value(key);
+    if (v == null) {
+      return defaultValue;
+    }
+    if (v.isIntegralNumber() && v.canConvertToLong()) {
+      return v.longValue();
+    }
+    if (!v.isTextual()) {
+      throw error(key, "must be " + ByteSizes.EXAMPLES + ", got " + repr(v));
+    }
+    try {
+      return ByteSizes.parse(v.asText());
+    } catch (IllegalArgumentException e) {
+      throw error(key, e.getMessage());
+    }
+  }
+
   /** A list of strings, or null when absent; elements are named {@code key[i]} in errors. */
   public List<String> strings(String key) {
     JsonNode v = value(key);

@@ -5,10 +5,14 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.OrtSession.SessionOptions;
+import dev.actionstream.config.ByteSizes;
 import dev.actionstream.model.ManifestError;
 import dev.actionstream.model.ModelManifest;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -52,18 +56,33 @@ public final class ModelSession implements AutoCloseable {
   }
 
   /**
-   * Loads the manifest's ONNX file on the CPU provider and checks it against the manifest.
+   * Loads the manifest's ONNX file (its fp16 variant where the provider runs one) on the
+   * settings' execution provider and checks it against the manifest.
    *
    * @throws ManifestError naming the field where the model and its manifest disagree, or {@code
-   *     onnx} where ONNX Runtime cannot load the file
+   *     onnx} ({@code onnx_fp16}) where ONNX Runtime cannot load the file
+   * @throws ProviderUnavailable when a GPU provider cannot run here, naming what is missing
    */
   public static ModelSession open(ModelManifest manifest, SessionSettings settings) {
-    if (!Files.isRegularFile(manifest.onnx())) {
-      throw new ManifestError("onnx", "no such file: " + manifest.onnx());
+    ExecutionProvider provider = settings.provider();
+    String field = provider.usesFp16Variant() ? "onnx_fp16" : "onnx";
+    Path onnx = provider.usesFp16Variant() ? manifest.onnxFp16() : manifest.onnx();
+    if (onnx == null) {
+      throw new ManifestError(
+          field,
+          "missing: fp16 on the %s provider runs the model's fp16 variant; export one with"
+                  .formatted(provider.kind().spelling())
+              + " python3 -m modelkit.export ... --fp16 (tools/modelkit/MANIFEST.md)");
     }
+    if (!Files.isRegularFile(onnx)) {
+      throw new ManifestError(field, "no such file: " + onnx);
+    }
+    // Before any native work: a missing GPU build or CUDA library is named in one message.
+    ProviderSetup.check(provider);
     // ONNX Runtime Java allows one environment per process; getEnvironment() returns it.
     OrtEnvironment env = OrtEnvironment.getEnvironment();
     OrtSession session;
+    List<AutoCloseable> providerOptions = new ArrayList<>();
     try (SessionOptions options = new SessionOptions()) {
       options.setIntraOpNumThreads(settings.intraOpThreads());
       // Sequential execution: X3D and SlowFast graphs are chains, an inter-op pool only idles.
@@ -72,9 +91,16 @@ public final class ModelSession implements AutoCloseable {
       options.setOptimizationLevel(SessionOptions.OptLevel.ALL_OPT);
       options.setLoggerId(manifest.name());
       options.addConfigEntry("session.intra_op.allow_spinning", settings.spinning() ? "1" : "0");
-      session = env.createSession(manifest.onnx().toString(), options);
+      providerOptions.addAll(ProviderSetup.configure(options, provider));
+      session = env.createSession(onnx.toString(), options);
     } catch (OrtException e) {
-      throw new ManifestError("onnx", "cannot load " + manifest.onnx() + ": " + e.getMessage(), e);
+      ProviderUnavailable unavailable = provider.isGpu() ? ProviderSetup.translate(provider, e) : null;
+      if (unavailable != null) {
+        throw unavailable;
+      }
+      throw new ManifestError(field, "cannot load " + onnx + ": " + e.getMessage(), e);
+    } finally {
+      closeAll(providerOptions);
     }
     ModelSignature signature;
     try {
@@ -87,9 +113,10 @@ public final class ModelSession implements AutoCloseable {
       throw new ManifestError("onnx", "cannot read the graph of " + manifest.onnx() + ": " + e, e);
     }
     log.info(
-        "model {}: opened {} on CPU, {} intra-op threads{}, inputs {}, output {}",
+        "model {}: opened {} on {}, {} intra-op threads{}, inputs {}, output {}",
         manifest.name(),
-        manifest.onnx().getFileName(),
+        onnx.getFileName(),
+        describe(provider),
         settings.intraOpThreads(),
         settings.spinning() ? " (spinning)" : "",
         signature.inputs(),
@@ -182,6 +209,35 @@ public final class ModelSession implements AutoCloseable {
       }
     } finally {
       lock.writeLock().unlock();
+    }
+  }
+
+  /** "CPU", "cuda device 0 (fp16, memory limit 4 GiB)". */
+  static String describe(ExecutionProvider p) {
+    if (!p.isGpu()) {
+      return "CPU";
+    }
+    List<String> notes = new ArrayList<>();
+    if (p.fp16()) {
+      notes.add("fp16");
+    }
+    if (p.gpuMemLimit() > 0) {
+      notes.add("memory limit " + ByteSizes.format(p.gpuMemLimit()));
+    }
+    if (p.trtCacheDir() != null) {
+      notes.add("engine cache " + p.trtCacheDir());
+    }
+    return p.kind().spelling() + " device " + p.deviceId()
+        + (notes.isEmpty() ? "" : " (" + String.join(", ", notes) + ")");
+  }
+
+  private static void closeAll(List<AutoCloseable> resources) {
+    for (AutoCloseable r : resources) {
+      try {
+        r.close();
+      } catch (Exception e) {
+        log.warn("closing ONNX Runtime provider options failed: {}", e.getMessage());
+      }
     }
   }
 

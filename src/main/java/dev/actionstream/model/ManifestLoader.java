@@ -56,6 +56,10 @@ public final class ManifestLoader {
     String name = nonEmptyString(m, "name", "");
     String onnx = nonEmptyString(m, "onnx", "");
     String labelsFile = nonEmptyString(m, "labels", "");
+    // Optional: the half-precision variant that GPU providers run with fp16 (modelkit.fp16).
+    String onnxFp16 = m.has("onnx_fp16") && !m.get("onnx_fp16").isNull()
+        ? nonEmptyString(m, "onnx_fp16", "")
+        : null;
 
     Clip clip = clip(need(m, "clip", ""));
     List<Input> inputs = inputs(need(m, "inputs", ""), clip.frames());
@@ -71,6 +75,11 @@ public final class ManifestLoader {
           labels.size() + " labels in " + labelsFile + " != output.classes " + output.classes());
     }
     Path onnxPath = dir.resolve(onnx).normalize();
+    Path onnxFp16Path = onnxFp16 == null ? null : dir.resolve(onnxFp16).normalize();
+    if (onnxPath.equals(onnxFp16Path)) {
+      throw new ManifestError("onnx_fp16", "'" + onnxFp16 + "' is the float32 model (onnx); name"
+          + " the fp16 variant's file");
+    }
 
     return new ModelManifest(
         manifestFile,
@@ -78,6 +87,7 @@ public final class ManifestLoader {
         optionalString(m, "family"),
         optionalString(m, "description"),
         onnxPath,
+        onnxFp16Path,
         labelsPath,
         labels,
         clip,

@@ -13,6 +13,9 @@ import java.util.stream.IntStream;
  * the manifest's directory, the label file has been read and matches {@code output.classes}, and
  * the per-input frame counts agree with the clip. Whether the ONNX file agrees is checked when a
  * session opens it ({@code dev.actionstream.inference.ModelSession}).
+ *
+ * <p>{@code onnxFp16} is the optional half-precision variant ({@code onnx_fp16}: float16 weights
+ * and compute, float32 inputs and outputs), null when the manifest names none.
  */
 public record ModelManifest(
     Path file,
@@ -20,6 +23,7 @@ public record ModelManifest(
     String family,
     String description,
     Path onnx,
+    Path onnxFp16,
     Path labelsFile,
     List<String> labels,
     Clip clip,

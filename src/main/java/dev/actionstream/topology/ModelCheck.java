@@ -4,11 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import dev.actionstream.inference.ExecutionProvider;
 import dev.actionstream.inference.ModelSession;
 import dev.actionstream.inference.ModelSignature;
+import dev.actionstream.inference.ProviderUnavailable;
 import dev.actionstream.inference.SessionSettings;
 import dev.actionstream.model.ManifestError;
 import dev.actionstream.model.ModelManifest;
+import dev.actionstream.topology.TopologyConfig.Inference;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +19,9 @@ import java.nio.file.Path;
 /**
  * Opens a topology's model and checks it against its manifest and the topology, so that a model
  * that does not fit is refused at start with a {@link TopologyError} on field {@code model} (or
- * {@code inference.batch}), not at the first clip.
+ * {@code inference.batch}), not at the first clip. It opens the model on the topology's execution
+ * provider, so a GPU provider this build or machine lacks is refused here too, on field {@code
+ * inference.provider}.
  */
 public final class ModelCheck {
   private ModelCheck() {}
@@ -39,7 +44,10 @@ public final class ModelCheck {
     ModelManifest m = config.model();
     ModelSession session;
     try {
-      session = ModelSession.open(m, settings);
+      session = ModelSession.open(m, settings.withProvider(provider(config.inference())));
+    } catch (ProviderUnavailable e) {
+      // The topology asks for a provider this machine or build lacks: one line, exit code 4.
+      throw new TopologyError(config.file(), "inference.provider", e.getMessage(), e);
     } catch (ManifestError e) {
       throw new TopologyError(
           config.file(), "model", modelPath(config) + ": " + e.getMessage() + exportHint(e, m), e);
@@ -55,6 +63,17 @@ public final class ModelCheck {
               + " batch axis");
     }
     return session;
+  }
+
+  /** The topology's inference section as ONNX Runtime settings. */
+  static ExecutionProvider provider(Inference i) {
+    ExecutionProvider.Kind kind =
+        switch (i.provider()) {
+          case CPU -> ExecutionProvider.Kind.CPU;
+          case CUDA -> ExecutionProvider.Kind.CUDA;
+          case TENSORRT -> ExecutionProvider.Kind.TENSORRT;
+        };
+    return new ExecutionProvider(kind, i.deviceId(), i.gpuMemLimit(), i.fp16(), i.trtCacheDir());
   }
 
   /** The manifest as the topology names it, relative to the topology file. */

@@ -119,11 +119,28 @@ public record TopologyConfig(
    * @param batch most clips one run may carry (clips of different cameras batched together)
    * @param deviceId accelerator index for cuda/tensorrt
    * @param maxWait longest a due window waits for a batch to fill (batch &gt; 1 only)
+   * @param gpuMemLimit bytes of GPU memory ONNX Runtime may hold (cuda/tensorrt); 0 = no limit
+   * @param fp16 half precision (cuda: the manifest's fp16 variant; tensorrt: fp16 engines)
+   * @param trtCacheDir TensorRT engine and timing cache directory (tensorrt); null = none
    */
-  public record Inference(Provider provider, int threads, int batch, int deviceId, Duration maxWait) {
-    /** No batching wait: for batch 1, where windows never wait. */
+  public record Inference(
+      Provider provider,
+      int threads,
+      int batch,
+      int deviceId,
+      Duration maxWait,
+      long gpuMemLimit,
+      boolean fp16,
+      Path trtCacheDir) {
+
+    /** CPU-style settings: default max-wait, no GPU settings. */
     public Inference(Provider provider, int threads, int batch, int deviceId) {
-      this(provider, threads, batch, deviceId, TopologyLoader.DEFAULT_MAX_WAIT);
+      this(provider, threads, batch, deviceId, TopologyLoader.DEFAULT_MAX_WAIT, 0, false, null);
+    }
+
+    /** With a batching wait, no GPU settings. */
+    public Inference(Provider provider, int threads, int batch, int deviceId, Duration maxWait) {
+      this(provider, threads, batch, deviceId, maxWait, 0, false, null);
     }
   }
 

@@ -1,5 +1,7 @@
 package dev.actionstream.topology;
 
+import dev.actionstream.config.ByteSizes;
+import dev.actionstream.config.ConfigError;
 import dev.actionstream.config.Durations;
 import dev.actionstream.config.KafkaProperties;
 import dev.actionstream.http.HttpSettings;
@@ -19,6 +21,7 @@ import dev.actionstream.topology.TopologyConfig.Provider;
 import dev.actionstream.topology.TopologyConfig.Realtime;
 import dev.actionstream.topology.TopologyConfig.Roi;
 import dev.actionstream.topology.TopologyConfig.Windows;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
@@ -57,6 +60,8 @@ public final class TopologyLoader {
   public static final int MAX_BATCH = 256;
   /** Batching's added latency bound: small against a 1 s hop, long enough to gather cameras. */
   public static final Duration DEFAULT_MAX_WAIT = Duration.ofMillis(50);
+  /** Below this a GPU provider cannot hold even a small model's activations: a unit slip. */
+  static final long MIN_GPU_MEM_LIMIT = 64L << 20;
   public static final int DEFAULT_TOP_K = 3;
   public static final double DEFAULT_ENTER = 0.6;
   public static final double DEFAULT_EXIT = 0.4;
@@ -83,7 +88,9 @@ public final class TopologyLoader {
       List.of("hop", "grace", "min-distinct-frames", "max-future");
   private static final List<String> REALTIME_KEYS = List.of("policy", "max-lag");
   private static final List<String> INFERENCE_KEYS =
-      List.of("provider", "threads", "batch", "device-id", "max-wait");
+      List.of(
+          "provider", "threads", "batch", "device-id", "max-wait",
+          "gpu-mem-limit", "fp16", "trt-cache-dir");
   private static final List<String> OUTPUTS_KEYS =
       List.of("predictions", "events", "alerts", "dead-letters", "top-k");
   private static final List<String> EPISODES_KEYS =
@@ -132,7 +139,7 @@ public final class TopologyLoader {
     Input input = input(root.section("input", INPUT_KEYS));
     Windows windows = windows(root.section("windows", WINDOWS_KEYS), model);
     Realtime realtime = realtime(root.section("realtime", REALTIME_KEYS));
-    Inference inference = inference(root.section("inference", INFERENCE_KEYS));
+    Inference inference = inference(root.section("inference", INFERENCE_KEYS), model, abs.getParent());
     Outputs outputs = outputs(root.section("outputs", OUTPUTS_KEYS), model, input.topic());
     Episodes episodes = episodes(root.section("episodes", EPISODES_KEYS), model);
     Map<String, CameraOverride> cameras = cameras(root, model, episodes);
@@ -243,16 +250,8 @@ public final class TopologyLoader {
     return new Realtime(policy, maxLag);
   }
 
-  private static Inference inference(Section s) {
+  private static Inference inference(Section s, ModelManifest model, Path dir) {
     Provider provider = choice(s, "provider", Provider.class, Provider.CPU);
-    if (provider != Provider.CPU) {
-      throw s.error(
-          "provider",
-          "'%s' is not available: this build runs ONNX Runtime's CPU provider; the cuda and"
-              .formatted(provider.name().toLowerCase(Locale.ROOT))
-              + " tensorrt providers come with the GPU build, which is not available yet."
-              + " Use provider: cpu");
-    }
     int threads = s.integer("threads", Runtime.getRuntime().availableProcessors());
     positive(s, "threads", threads);
     int batch = s.integer("batch", DEFAULT_BATCH);
@@ -265,7 +264,40 @@ public final class TopologyLoader {
     }
     Duration maxWait = s.duration("max-wait", DEFAULT_MAX_WAIT);
     positive(s, "max-wait", maxWait);
-    return new Inference(provider, threads, batch, deviceId, maxWait);
+    // GPU settings: whether the provider can load here is checked when the model opens
+    // (ModelCheck), so that validate reports a missing GPU build or CUDA library too.
+    String gpuOnly = "applies to the cuda and tensorrt providers only; provider is "
+        + provider.name().toLowerCase(Locale.ROOT);
+    long memLimit = s.byteSize("gpu-mem-limit", 0);
+    if (s.has("gpu-mem-limit")) {
+      if (provider == Provider.CPU) {
+        throw s.error("gpu-mem-limit", gpuOnly);
+      }
+      if (memLimit < MIN_GPU_MEM_LIMIT) {
+        throw s.error("gpu-mem-limit", "must be at least 64MiB, got " + ByteSizes.format(memLimit));
+      }
+    }
+    boolean fp16 = s.bool("fp16", false);
+    if (fp16 && provider == Provider.CPU) {
+      throw s.error("fp16", gpuOnly + " (the CPU provider computes in float32)");
+    }
+    if (fp16 && provider == Provider.CUDA && model.onnxFp16() == null) {
+      throw s.error("fp16", "model %s has no fp16 variant: its manifest %s names no onnx_fp16"
+              .formatted(model.name(), ConfigError.shown(model.file()))
+          + "; export one with python3 -m modelkit.export ... --fp16, or set fp16: false");
+    }
+    Path trtCache = null;
+    if (s.has("trt-cache-dir")) {
+      if (provider != Provider.TENSORRT) {
+        throw s.error("trt-cache-dir", "applies to the tensorrt provider only; provider is "
+            + provider.name().toLowerCase(Locale.ROOT));
+      }
+      trtCache = dir.resolve(s.requiredString("trt-cache-dir")).normalize();
+      if (Files.exists(trtCache) && !Files.isDirectory(trtCache)) {
+        throw s.error("trt-cache-dir", trtCache + " is a file, not a directory");
+      }
+    }
+    return new Inference(provider, threads, batch, deviceId, maxWait, memLimit, fp16, trtCache);
   }
 
   private static Outputs outputs(Section s, ModelManifest model, String inputTopic) {

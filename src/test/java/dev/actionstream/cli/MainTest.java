@@ -154,6 +154,61 @@ class MainTest {
   }
 
   @Test
+  void validateOfCudaTopologyOnTheCpuOnlyBuildExitsFourNamingTheGpuBuild() throws IOException {
+    assumeFalse(
+        ai.onnxruntime.OrtEnvironment.getAvailableProviders()
+            .contains(ai.onnxruntime.OrtProvider.CUDA),
+        "built with -Pgpu");
+    Path topology = cudaTopology("cuda");
+
+    int code = run("validate", topology.toString());
+
+    assertEquals(ExitCodes.BAD_TOPOLOGY, code);
+    assertEquals(
+        "error: topology " + topology + ": inference.provider: cuda is not available: this ONNX"
+            + " Runtime is the CPU-only build (providers: CPUExecutionProvider); build with mvn"
+            + " -Pgpu package to get onnxruntime_gpu, or use provider: cpu",
+        err.toString().strip());
+    assertEquals("", out.toString());
+  }
+
+  @Test
+  void runWithTensorrtOnTheCpuOnlyBuildExitsFourBeforeKafka() throws IOException {
+    assumeFalse(
+        ai.onnxruntime.OrtEnvironment.getAvailableProviders()
+            .contains(ai.onnxruntime.OrtProvider.TENSOR_RT),
+        "built with -Pgpu");
+    Path topology = cudaTopology("tensorrt");
+    Path state = tmp.resolve("state");
+
+    // No broker listens on port 1: the provider check must come first.
+    int code =
+        run("run", topology.toString(), "--no-http", "--bootstrap-servers", "127.0.0.1:1",
+            "--state-dir", state.toString());
+
+    assertEquals(ExitCodes.BAD_TOPOLOGY, code, err.toString());
+    String text = err.toString().strip();
+    assertTrue(
+        text.startsWith("error: topology " + topology + ": inference.provider: tensorrt is not"
+            + " available: this ONNX Runtime is the CPU-only build"),
+        text);
+    assertEquals(1, text.lines().count(), text);
+    assertFalse(Files.exists(state));
+  }
+
+  /** topologies/demo.yaml with the model path made absolute and the given provider. */
+  private Path cudaTopology(String provider) throws IOException {
+    Path file = tmp.resolve(provider + ".yaml");
+    String yaml =
+        Files.readString(Path.of("topologies/demo.yaml"))
+            .replace("model: ../config/models/", "model: " + Path.of("config/models").toAbsolutePath() + "/")
+            .replace("  provider: cpu\n", "  provider: " + provider + "\n");
+    assertTrue(yaml.contains("provider: " + provider), "topologies/demo.yaml changed its inference line");
+    Files.writeString(file, yaml);
+    return file;
+  }
+
+  @Test
   void validateOfMissingFileIsAUsageError() {
     assertEquals(ExitCodes.USAGE, run("validate", tmp.resolve("none.yaml").toString()));
     assertTrue(err.toString().contains("none.yaml: no such file"), err.toString());

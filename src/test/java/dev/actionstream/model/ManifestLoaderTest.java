@@ -112,6 +112,17 @@ class ManifestLoaderTest {
   }
 
   @Test
+  void fp16VariantIsOptionalAndResolvedAgainstTheManifestsDirectory() throws IOException {
+    assertEquals(null, ManifestLoader.load(write(validManifest())).onnxFp16());
+
+    ObjectNode withVariant = validManifest().put("onnx_fp16", "half/model.fp16.onnx");
+    ModelManifest m = ManifestLoader.load(write(withVariant));
+
+    assertEquals(dir.resolve("half/model.fp16.onnx").toAbsolutePath(), m.onnxFp16());
+    assertEquals(dir.resolve("model.onnx").toAbsolutePath(), m.onnx());
+  }
+
+  @Test
   void slowFastManifestLoadsBothPathwaysWithPackPathwayFrames() throws IOException {
     ModelManifest m = ManifestLoader.load(write(slowFastManifest()));
 
@@ -155,6 +166,11 @@ class ManifestLoaderTest {
         bad(m -> m.remove("name"), "name: missing"),
         bad(m -> m.put("onnx", ""), "onnx: must be a non-empty string"),
         bad(m -> m.put("labels", 7), "labels: must be a non-empty string"),
+        bad(m -> m.put("onnx_fp16", ""), "onnx_fp16: must be a non-empty string"),
+        bad(m -> m.put("onnx_fp16", 16), "onnx_fp16: must be a non-empty string"),
+        bad(
+            m -> m.put("onnx_fp16", "./model.onnx"),
+            "onnx_fp16: './model.onnx' is the float32 model (onnx); name the fp16 variant's file"),
         bad(m -> m.remove("clip"), "clip: missing"),
         bad(m -> clip(m).put("frames", 0), "clip.frames: must be a positive integer, got 0"),
         bad(m -> clip(m).put("frames", 8.5), "clip.frames: must be a positive integer, got 8.5"),

@@ -37,8 +37,6 @@ class TopologyValidationTest {
           realtime: {policy: live}                | realtime.policy               | 'live' not one of (realtime, backfill)
           realtime: {max-lag: 0ms}                | realtime.max-lag              | must be > 0, got 0ms
           realtime: {maxlag: 5s}                  | realtime.maxlag               | did you mean 'max-lag'?
-          inference: {provider: cuda}             | inference.provider            | 'cuda' is not available: this build runs ONNX Runtime's CPU provider; the cuda and tensorrt providers come with the GPU build, which is not available yet
-          inference: {provider: tensorrt}         | inference.provider            | 'tensorrt' is not available
           inference: {provider: tpu}              | inference.provider            | 'tpu' not one of (cpu, cuda, tensorrt)
           inference: {threads: 0}                 | inference.threads             | must be > 0, got 0
           inference: {threads: two}               | inference.threads             | must be an integer, got 'two'

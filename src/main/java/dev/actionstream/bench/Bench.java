@@ -2,6 +2,7 @@ package dev.actionstream.bench;
 
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
+import dev.actionstream.config.Durations;
 import dev.actionstream.demo.TempDir;
 import dev.actionstream.engine.Engine;
 import dev.actionstream.metrics.EngineMetrics;
@@ -150,7 +151,7 @@ public final class Bench {
     out.printf("bench: model %s, %d %s at %.0f fps, hop %d ms, batch %s, %d threads, %s warm-up + %s%n",
         model.name(), o.cameras(), o.video() == null ? "synthetic cameras" : "cameras playing " + o.video(),
         o.fps(), rt.windows().hop().toMillis(), o.batches(), rt.inference().threads(),
-        o.warmup(), o.duration());
+        Durations.format(o.warmup()), Durations.format(o.duration()));
     RealtimePhase.Result realtime = RealtimePhase.run(o, rt, state.resolve("realtime"), stop);
 
     List<BenchReport.Drain> saturated = new ArrayList<>();

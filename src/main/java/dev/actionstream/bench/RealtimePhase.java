@@ -77,8 +77,8 @@ final class RealtimePhase {
     long next = t0 + o.progress().toNanos();
     while (true) {
       long wakeAt = Math.min(next, start == null ? Math.min(warmEnd, end) : end);
-      long waitMs = TimeUnit.NANOSECONDS.toMillis(wakeAt - System.nanoTime());
-      if (waitMs > 0 && stop.await(waitMs, TimeUnit.MILLISECONDS)) {
+      long wait = wakeAt - System.nanoTime();
+      if (wait > 0 && stop.await(wait, TimeUnit.NANOSECONDS)) {
         stopped = true;
       }
       long now = System.nanoTime();
@@ -110,10 +110,10 @@ final class RealtimePhase {
       double[] sorted = p.clone();
       Arrays.sort(sorted);
       out.printf(Locale.ROOT,
-          "bench: %5.1f s%s  frames/s %6.1f  clips/s %6.2f  lag %5.0f  p95 %5.0f ms  CPU %5.1f%%%n",
+          "bench: %5.1f s%s  frames/s %6.1f  clips/s %6.2f  lag %5.0f  p95 %5s ms  CPU %5.1f%%%n",
           (now - t0) / 1e9, start == null ? " (warm-up)" : "",
           (snap.framesIn() - tick.framesIn()) / s, (snap.inferred() - tick.inferred()) / s,
-          InputLag.sum(engine.streams().metrics(), config.input().topic()), Quantiles.nearestRank(sorted, 0.95),
+          InputLag.sum(engine.streams().metrics(), config.input().topic()), BenchReport.num(BenchReport.finite(Quantiles.nearestRank(sorted, 0.95)), "%.0f"),
           100 * ProcessCpu.fractionOfCores(snap.cpuNanos() - tick.cpuNanos(), s));
       tick = snap;
       next += o.progress().toNanos();

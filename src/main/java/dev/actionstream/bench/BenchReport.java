@@ -76,8 +76,8 @@ public record BenchReport(
       List<Stage> stages) {}
 
   /**
-   * An engine draining a pre-filled frames topic in backfill policy, flat out: from its first frame
-   * in to its last window taken.
+   * An engine draining a pre-filled frames topic in backfill policy, flat out: from the first
+   * records it polls to its last frame or window done.
    */
   public record Drain(
       String model,
@@ -90,7 +90,8 @@ public record BenchReport(
       long framesDecoded,
       Double decodesPerFrame,
       Double processCpu,
-      boolean complete) {}
+      boolean complete,
+      List<Stage> stages) {}
 
   /** The bare ONNX Runtime loop over clips the engine inferred. */
   public record Bare(
@@ -139,10 +140,11 @@ public record BenchReport(
     }
     for (Drain d : saturated) {
       out.printf(Locale.ROOT,
-          "saturated (backfill, batch %d): %d frames, %d clips in %.1f s: %.1f frames/s, %.2f clips/s, "
+          "saturated (backfill, batch %d): %d frames, %d clips in %.2f s: %.1f frames/s, %.2f clips/s, "
               + "decodes/frame %s, CPU %s%s%n",
           d.batch(), d.frames(), d.clips(), d.seconds(), d.framesPerS(), d.clipsPerS(), num(d.decodesPerFrame(), "%.3f"),
           pct(d.processCpu()), d.complete() ? "" : " (INCOMPLETE: timed out)");
+      printStages(out, d.stages());
     }
     for (Bare b : bare) {
       out.printf(Locale.ROOT,
@@ -175,6 +177,7 @@ public record BenchReport(
           overhead.model(), overhead.cameras(), overhead.frames(), overhead.rawFramesPerS(), overhead.rawSeconds(),
           e.framesPerS(), e.seconds(), num(e.decodesPerFrame(), "%.3f"), e.complete() ? "" : " INCOMPLETE",
           num(overhead.engineOverRaw(), "%.3f"));
+      printStages(out, e.stages());
     }
   }
 
@@ -196,8 +199,12 @@ public record BenchReport(
     latencyRow(out, "frame->prediction (engine, <=)", r.frameToPredictionEngine());
     latencyRow(out, "frame->event (subscriber)", r.frameToEventSubscriber());
     latencyRow(out, "frame->event (engine, <=)", r.frameToEventEngine());
+    printStages(out, r.stages());
+  }
+
+  private static void printStages(PrintStream out, List<Stage> stages) {
     out.printf("  %-34s %8s %10s %10s %10s%n", "stage", "unit", "count", "mean us", "CPU share");
-    for (Stage s : r.stages()) {
+    for (Stage s : stages) {
       out.printf(Locale.ROOT, "  %-34s %8s %10d %10.1f %10s%n",
           s.stage(), s.unit(), s.count(), s.meanUs(), pct(s.cpuShare()));
     }

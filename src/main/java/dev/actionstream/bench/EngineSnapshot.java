@@ -80,6 +80,16 @@ record EngineSnapshot(
         histogram(r, "actionstream.frame.to.event"));
   }
 
+  /** The same instant (wall clock, CPU) with every count at 0: the origin of fresh meters. */
+  EngineSnapshot withZeroCounts() {
+    Map<String, Long> noSkips = new LinkedHashMap<>();
+    skipped.keySet().forEach(k -> noSkips.put(k, 0L));
+    Map<String, long[]> noStages = new LinkedHashMap<>();
+    stages.keySet().forEach(k -> noStages.put(k, new long[2]));
+    return new EngineSnapshot(wallNanos, cpuNanos, 0, 0, 0, 0, noSkips, 0, noStages,
+        HistogramSnapshot.empty(0, 0, 0), HistogramSnapshot.empty(0, 0, 0));
+  }
+
   static long counterSum(MeterRegistry r, String name) {
     return (long) r.find(name).counters().stream().mapToDouble(Counter::count).sum();
   }

@@ -90,6 +90,7 @@ class BenchIT {
     assertTrue(sat.get("complete").asBoolean(), sat.toString());
     assertTrue(sat.get("frames").asLong() >= framesIn, "saturated drains every frame, warm-up included: " + sat);
     assertTrue(sat.get("clips").asLong() > 0 && sat.get("clips_per_s").asDouble() > 0, sat.toString());
+    assertFalse(sat.get("stages").isEmpty(), sat.toString());
     double satDecodes = sat.get("decodes_per_frame").asDouble();
     assertTrue(satDecodes >= 1.0 && satDecodes <= 1.2, sat.toString());
 

@@ -74,6 +74,7 @@ final class Backlog {
           nextPrint += Duration.ofSeconds(5).toNanos();
         }
       }
+      java.util.List<BenchReport.Stage> stages = lastChange.stagesSince(origin);
       double seconds = (lastChange.wallNanos() - (first.get() == 0 ? t0 : first.get())) / 1e9;
       return new BenchReport.Drain(
           config.model().name(),
@@ -88,7 +89,8 @@ final class Backlog {
           BenchReport.finite(ProcessCpu.fractionOfCores(lastChange.cpuNanos() - origin.cpuNanos(),
               lastChange.secondsSince(origin))),
           complete,
-          lastChange.stagesSince(origin));
+          stages,
+          BenchReport.finite(stages.stream().mapToDouble(BenchReport.Stage::totalS).sum() / seconds));
     }
   }
 }

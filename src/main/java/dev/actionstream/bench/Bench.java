@@ -57,7 +57,8 @@ import java.util.concurrent.CountDownLatch;
  *            (fraction of all cores), heap_max_bytes, heap_end_bytes, rss_max_bytes, rss_end_bytes,
  *            stages[] {stage, unit, count, mean_us, total_s, cpu_share}
  * saturated[] model, batch, seconds, frames, frames_per_s, clips, clips_per_s, frames_decoded,
- *            decodes_per_frame, process_cpu, complete, stages[] (as realtime's)
+ *            decodes_per_frame, process_cpu, complete, stages[] (as realtime's), stages_of_wall
+ *            (summed stage time ÷ wall time: the rest is Kafka Streams' own work and waiting)
  * bare[]     batch, threads, distinct_clips, runs, clips, seconds, clips_per_s, mean_ms_per_run
  * pytorch    the reference's own JSON, or {error}; null without --pytorch
  * ratios[]   batch, engine_clips_per_s, bare_clips_per_s, engine_over_bare, pytorch_clips_per_s,

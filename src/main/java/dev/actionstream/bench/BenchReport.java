@@ -77,7 +77,9 @@ public record BenchReport(
 
   /**
    * An engine draining a pre-filled frames topic in backfill policy, flat out: from the first
-   * records it polls to its last frame or window done.
+   * frame it takes in to its last frame or window done. {@code stagesOfWall}: the stages' summed
+   * time ÷ the drain's wall time; with one stream thread, the rest is Kafka Streams' own work
+   * (polling, state stores, changelogs, commits) and waiting.
    */
   public record Drain(
       String model,
@@ -91,7 +93,8 @@ public record BenchReport(
       Double decodesPerFrame,
       Double processCpu,
       boolean complete,
-      List<Stage> stages) {}
+      List<Stage> stages,
+      Double stagesOfWall) {}
 
   /** The bare ONNX Runtime loop over clips the engine inferred. */
   public record Bare(
@@ -141,9 +144,9 @@ public record BenchReport(
     for (Drain d : saturated) {
       out.printf(Locale.ROOT,
           "saturated (backfill, batch %d): %d frames, %d clips in %.2f s: %.1f frames/s, %.2f clips/s, "
-              + "decodes/frame %s, CPU %s%s%n",
+              + "decodes/frame %s, CPU %s, stages %s of wall time%s%n",
           d.batch(), d.frames(), d.clips(), d.seconds(), d.framesPerS(), d.clipsPerS(), num(d.decodesPerFrame(), "%.3f"),
-          pct(d.processCpu()), d.complete() ? "" : " (INCOMPLETE: timed out)");
+          pct(d.processCpu()), pct(d.stagesOfWall()), d.complete() ? "" : " (INCOMPLETE: timed out)");
       printStages(out, d.stages());
     }
     for (Bare b : bare) {
@@ -173,9 +176,10 @@ public record BenchReport(
       Drain e = overhead.engine();
       out.printf(Locale.ROOT,
           "overhead (%s, %d cameras, %d frames): raw consumer %.1f frames/s (%.1f s), engine %.1f frames/s "
-              + "(%.1f s, decodes/frame %s)%s: engine/raw %s (goal >= 0.8)%n",
+              + "(%.1f s, decodes/frame %s, stages %s of wall time)%s: engine/raw %s (goal >= 0.8)%n",
           overhead.model(), overhead.cameras(), overhead.frames(), overhead.rawFramesPerS(), overhead.rawSeconds(),
-          e.framesPerS(), e.seconds(), num(e.decodesPerFrame(), "%.3f"), e.complete() ? "" : " INCOMPLETE",
+          e.framesPerS(), e.seconds(), num(e.decodesPerFrame(), "%.3f"), pct(e.stagesOfWall()),
+          e.complete() ? "" : " INCOMPLETE",
           num(overhead.engineOverRaw(), "%.3f"));
       printStages(out, e.stages());
     }

@@ -1,6 +1,7 @@
 package dev.actionstream.bench;
 
 import dev.actionstream.broker.EmbeddedBroker;
+import dev.actionstream.config.KafkaProperties;
 import dev.actionstream.engine.Topics;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -11,7 +12,6 @@ import java.util.Properties;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /** The brokers a bench runs against: an in-process KRaft broker, or an existing cluster. */
 final class BenchKafka implements AutoCloseable {
@@ -61,15 +61,10 @@ final class BenchKafka implements AutoCloseable {
 
   /**
    * A {@code read_committed} consumer without a group (callers assign partitions), bytes in,
-   * fetches large enough for whole frames.
+   * fetches large enough for whole frames, connecting as the topology's {@code streams} say.
    */
-  static KafkaConsumer<byte[], byte[]> consumer(String servers) {
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, servers);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+  static KafkaConsumer<byte[], byte[]> consumer(String servers, Map<String, String> streams) {
+    Properties p = KafkaProperties.committedReader(servers, streams);
     p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 4 << 20);
     return new KafkaConsumer<>(p);
   }

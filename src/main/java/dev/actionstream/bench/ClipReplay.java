@@ -44,7 +44,7 @@ final class ClipReplay {
    */
   static List<float[][]> load(TopologyConfig config, String servers, int max) {
     List<Window> all = new ArrayList<>();
-    readAll(servers, config.outputs().predictions(), r -> {
+    readAll(servers, config.streams(), config.outputs().predictions(), r -> {
       try {
         JsonNode p = BenchReport.JSON.readTree(r.value());
         all.add(new Window(p.get("camera").asText(), p.get("window_start").asLong(), p.get("window_end").asLong()));
@@ -60,7 +60,7 @@ final class ClipReplay {
     Map<String, List<Frame>> frames = new HashMap<>();
     FrameContract contract =
         new FrameContract(config.input().maxFrameBytes(), config.windows().maxFuture().toMillis());
-    readAll(servers, config.input().topic(), r -> {
+    readAll(servers, config.streams(), config.input().topic(), r -> {
       try {
         FrameContract.IncomingFrame f =
             contract.check(r.key(), r.value(), r.headers(), r.timestamp(), System.currentTimeMillis());
@@ -131,8 +131,9 @@ final class ClipReplay {
   }
 
   /** Every committed record of {@code topic}, from the beginning to its end now. */
-  static void readAll(String servers, String topic, Consumer<ConsumerRecord<byte[], byte[]>> each) {
-    try (KafkaConsumer<byte[], byte[]> c = BenchKafka.consumer(servers)) {
+  static void readAll(
+      String servers, Map<String, String> streams, String topic, Consumer<ConsumerRecord<byte[], byte[]>> each) {
+    try (KafkaConsumer<byte[], byte[]> c = BenchKafka.consumer(servers, streams)) {
       List<TopicPartition> parts = BenchKafka.assignFromStart(c, topic);
       Map<TopicPartition, Long> end = c.endOffsets(parts);
       long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();

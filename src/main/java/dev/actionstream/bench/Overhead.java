@@ -1,17 +1,18 @@
 package dev.actionstream.bench;
 
+import dev.actionstream.config.KafkaProperties;
 import dev.actionstream.demo.DemoCameras;
 import dev.actionstream.frames.FrameDecoder;
 import dev.actionstream.frames.FramePreprocessor;
 import dev.actionstream.frames.FrameRejected;
 import dev.actionstream.ingest.FramePublisher;
-import dev.actionstream.model.ModelManifest;
 import dev.actionstream.model.ModelManifest.ChannelOrder;
 import dev.actionstream.synthetic.CameraFrame;
 import dev.actionstream.synthetic.SyntheticCamera;
 import dev.actionstream.topology.TopologyConfig;
 import java.io.PrintStream;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -38,15 +39,14 @@ final class Overhead {
   static BenchReport.Overhead run(
       TopologyConfig config, int cameras, long frames, double fps, long seed, Duration timeout,
       java.nio.file.Path stateDir, PrintStream out) throws InterruptedException {
-    String servers = config.bootstrapServers();
     String topic = config.input().topic();
     long per = Math.max(1, frames / cameras);
     long total = per * cameras;
-    fill(servers, topic, cameras, per, fps, seed, out);
+    fill(config, cameras, per, fps, seed, out);
     out.printf("bench: overhead: %d frames of %d cameras in %s; raw consumer...%n", total, cameras, topic);
     // Twice: the first pass warms the JIT for decoding and preprocessing, which the engine shares.
-    rawConsumer(servers, topic, config.model(), config.input().maxFramePixels(), total, timeout);
-    double rawSeconds = rawConsumer(servers, topic, config.model(), config.input().maxFramePixels(), total, timeout);
+    rawConsumer(config, total, timeout);
+    double rawSeconds = rawConsumer(config, total, timeout);
     double rawFps = total / rawSeconds;
     out.printf(Locale.ROOT, "bench: overhead: raw consumer %.1f frames/s; engine (%s)...%n", rawFps, config.model().name());
     BenchReport.Drain engine = Backlog.drain(config, total, timeout, stateDir, out, "overhead engine");
@@ -55,11 +55,12 @@ final class Overhead {
   }
 
   /** Renders the cameras' frames (capture times in the recent past, in order) and publishes them. */
-  private static void fill(String servers, String topic, int cameras, long per, double fps, long seed, PrintStream out) {
+  private static void fill(TopologyConfig config, int cameras, long per, double fps, long seed, PrintStream out) {
     long spanMs = (long) Math.ceil(per * 1000 / fps) + 1000;
     long start = System.currentTimeMillis() - spanMs - 5000;
     long t0 = System.nanoTime();
-    try (FramePublisher publisher = new FramePublisher(servers, topic, Map.of())) {
+    Map<String, Object> producer = new HashMap<>(KafkaProperties.connection(config.streams(), "producer."));
+    try (FramePublisher publisher = new FramePublisher(config.bootstrapServers(), config.input().topic(), producer)) {
       for (int i = 1; i <= cameras; i++) {
         try (SyntheticCamera camera = DemoCameras.camera(i, seed, start, spanMs, fps)) {
           for (long n = 0; n < per && camera.hasNext(); n++) {
@@ -78,15 +79,13 @@ final class Overhead {
    * The hand-written consumer: poll, decode the JPEG, preprocess into the model's planes, once per
    * frame. Seconds from its first record to its last.
    */
-  static double rawConsumer(
-      String servers, String topic, ModelManifest model, long maxPixels, long frames, Duration timeout) {
-    FramePreprocessor pre = new FramePreprocessor(model.preprocessing());
+  static double rawConsumer(TopologyConfig config, long frames, Duration timeout) {
+    FramePreprocessor pre = new FramePreprocessor(config.model().preprocessing());
     float[] planes = new float[pre.frameFloats()];
-    try (KafkaConsumer<byte[], byte[]> c = BenchKafka.consumer(servers);
-        FrameDecoder decoder = new FrameDecoder(maxPixels)) {
-      // Offsets looked up before the clock starts, so the first timed poll is a fetch, as the
-      // engine's first frame is timed from just before it arrives.
-      BenchKafka.assignFromStart(c, topic).forEach(c::position);
+    try (KafkaConsumer<byte[], byte[]> c = BenchKafka.consumer(config.bootstrapServers(), config.streams());
+        FrameDecoder decoder = new FrameDecoder(config.input().maxFramePixels())) {
+      // Offsets looked up before the clock starts, so the first timed poll is a fetch.
+      BenchKafka.assignFromStart(c, config.input().topic()).forEach(c::position);
       long n = 0;
       long first = -1;
       long last = -1;

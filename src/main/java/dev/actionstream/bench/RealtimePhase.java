@@ -40,8 +40,8 @@ final class RealtimePhase {
     try (Telemetry telemetry = new Telemetry()) {
       EngineMetrics metrics = new EngineMetrics(telemetry.registry());
       try (Engine engine = Bench.startEngine(config, metrics, stateDir);
-          LatencyReader latency = new LatencyReader(
-              config.bootstrapServers(), List.of(config.outputs().predictions(), config.outputs().events()))) {
+          LatencyReader latency = new LatencyReader(config.bootstrapServers(), config.streams(),
+              List.of(config.outputs().predictions(), config.outputs().events()))) {
         latency.start();
         IngestMetrics cameraMeters = new IngestMetrics(metrics.registry());
         Ingest ingest = new Ingest(config.bootstrapServers(), config.input().topic(),

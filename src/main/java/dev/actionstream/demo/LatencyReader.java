@@ -2,6 +2,7 @@ package dev.actionstream.demo;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.actionstream.config.KafkaProperties;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,13 +10,10 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads output topics (predictions, events) from their current end, as a {@code read_committed}
@@ -32,15 +30,10 @@ public final class LatencyReader implements Runnable, AutoCloseable {
   private final Map<String, double[]> bufs = new HashMap<>(); // guarded by this
   private final Map<String, Integer> sizes = new HashMap<>(); // guarded by this
 
-  public LatencyReader(String bootstrapServers, List<String> topics) {
+  /** @param streams the topology's streams properties: connects as the engine does (TLS, SASL) */
+  public LatencyReader(String bootstrapServers, Map<String, String> streams, List<String> topics) {
     this.topics = List.copyOf(topics);
-    Properties p = new Properties();
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    this.consumer = new KafkaConsumer<>(p);
+    this.consumer = new KafkaConsumer<>(KafkaProperties.committedReader(bootstrapServers, streams));
     List<TopicPartition> parts = new ArrayList<>();
     for (String topic : this.topics) {
       consumer.partitionsFor(topic, Duration.ofSeconds(20))

@@ -109,7 +109,7 @@ public final class Soak {
             config.applicationId(), config.model().name(), o.cameras(), o.fps(),
             o.bootstrapServers() == null ? "in-process broker " + config.bootstrapServers() : config.bootstrapServers(),
             o.interval().toSeconds(), o.duration().toSeconds());
-        try (LatencyReader latency = new LatencyReader(config.bootstrapServers(), List.of(config.outputs().predictions()))) {
+        try (LatencyReader latency = new LatencyReader(config.bootstrapServers(), config.streams(), List.of(config.outputs().predictions()))) {
           latency.start();
           return play(o, config, engine, metrics, latency, stop);
         }

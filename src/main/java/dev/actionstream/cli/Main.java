@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
       DemoCommand.class,
       SoakCommand.class,
+      BenchCommand.class,
       RunCommand.class,
       BrokerCommand.class,
       IngestCommand.class,

@@ -83,6 +83,20 @@ public final class KafkaProperties {
     return CONNECTION_PREFIXES.stream().anyMatch(key::startsWith);
   }
 
+  /**
+   * A {@code read_committed} consumer of raw bytes without a group (its user assigns partitions
+   * and keeps its own position), connecting as the topology's {@code streams} say (TLS, SASL).
+   */
+  public static Properties committedReader(String bootstrapServers, Map<String, String> streams) {
+    Properties p = addConnection(new Properties(), streams, "consumer.");
+    p.put("bootstrap.servers", bootstrapServers);
+    p.put("isolation.level", "read_committed");
+    p.put("key.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+    p.put("value.deserializer", "org.apache.kafka.common.serialization.ByteArrayDeserializer");
+    p.put("enable.auto.commit", false);
+    return p;
+  }
+
   /** Whether the value of {@code key} is a secret (passwords, JAAS configs, keys, tokens). */
   public static boolean isSecret(String key) {
     String k = key.toLowerCase(Locale.ROOT);

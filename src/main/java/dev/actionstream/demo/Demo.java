@@ -9,9 +9,7 @@ import dev.actionstream.http.HttpEndpoints;
 import dev.actionstream.http.HttpSettings;
 import dev.actionstream.http.OpsEndpoints;
 import dev.actionstream.view.LiveView;
-import dev.actionstream.ingest.CameraSpec;
 import dev.actionstream.ingest.Ingest;
-import dev.actionstream.ingest.SyntheticSource;
 import dev.actionstream.metrics.IngestMetrics;
 import dev.actionstream.metrics.EngineMetrics;
 import dev.actionstream.metrics.Telemetry;
@@ -25,7 +23,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -33,7 +30,6 @@ import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.stream.Stream;
 
 /**
  * The one-command demo: an in-process Kafka broker (or an existing cluster), synthetic cameras
@@ -161,7 +157,7 @@ public final class Demo {
         broker.close();
       }
       if (tempState != null) {
-        deleteTree(tempState);
+        TempDir.delete(tempState);
       }
     }
   }
@@ -184,14 +180,9 @@ public final class Demo {
         // An existing cluster may want TLS/SASL: the producer connects as the engine does.
         KafkaProperties.connection(config.streams(), "producer."), cameras)) {
       for (int i = 1; i <= o.cameras(); i++) {
-        String id = "cam-" + i;
-        CameraScript script = CameraScript.random(o.seed() * 1_000_003L + i, start, scriptMs);
-        scripts.put(id, script);
-        SyntheticCamera camera =
-            new SyntheticCamera(
-                id, script, o.seed() * 7919L + i, new SyntheticCamera.Settings(o.fps(), 320, 240, 85));
-        // fps 0: the camera renders at its own rate already, nothing to thin.
-        ingest.start(CameraSpec.of(id, "synthetic:seed=" + o.seed()).withFps(0), new SyntheticSource(camera));
+        SyntheticCamera camera = DemoCameras.camera(i, o.seed(), start, scriptMs, o.fps());
+        scripts.put(camera.id(), camera.script());
+        DemoCameras.start(ingest, camera, o.seed());
       }
       long end = start + scriptMs;
       long nextStatus = start + 10_000;
@@ -298,14 +289,6 @@ public final class Demo {
     } else {
       Topics.createMissing(
           config.bootstrapServers(), config.streams(), "streams", List.of(input), PARTITIONS, Duration.ofSeconds(20));
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: a temp directory
     }
   }
 }

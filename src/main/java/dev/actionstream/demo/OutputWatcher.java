@@ -15,14 +15,11 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads what the engine published, as any subscriber would (read_committed): predictions, events
@@ -51,13 +48,7 @@ final class OutputWatcher implements Runnable, AutoCloseable {
   OutputWatcher(
       String bootstrapServers, Map<String, String> streams, TopologyConfig.Outputs topics, PrintStream out) {
     // Connects as the engine does (TLS, SASL from the topology's streams:).
-    Properties p = KafkaProperties.addConnection(new Properties(), streams, "consumer.");
-    p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-    p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-    p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-    p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    this.consumer = new KafkaConsumer<>(p);
+    this.consumer = new KafkaConsumer<>(KafkaProperties.committedReader(bootstrapServers, streams));
     this.topics = topics;
     this.out = out;
     List<TopicPartition> parts = new ArrayList<>();

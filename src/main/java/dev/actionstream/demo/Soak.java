@@ -1,22 +1,19 @@
 package dev.actionstream.demo;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.actionstream.broker.EmbeddedBroker;
 import dev.actionstream.engine.Engine;
 import dev.actionstream.engine.Topics;
 import dev.actionstream.http.HttpSettings;
-import dev.actionstream.ingest.CameraSpec;
 import dev.actionstream.ingest.Ingest;
-import dev.actionstream.ingest.SyntheticSource;
 import dev.actionstream.metrics.EngineMetrics;
 import dev.actionstream.metrics.IngestMetrics;
 import dev.actionstream.metrics.InputLag;
+import dev.actionstream.metrics.ProcessCpu;
+import dev.actionstream.metrics.Quantiles;
 import dev.actionstream.metrics.ResidentMemory;
 import dev.actionstream.metrics.Telemetry;
-import dev.actionstream.synthetic.CameraScript;
-import dev.actionstream.synthetic.SyntheticCamera;
 import dev.actionstream.topology.TopologyConfig;
 import dev.actionstream.topology.TopologyLoader;
 import io.micrometer.core.instrument.Timer;
@@ -30,21 +27,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.stream.Stream;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * A soak run: the demo's building blocks (in-process broker or an existing cluster, synthetic
@@ -121,7 +109,7 @@ public final class Soak {
             config.applicationId(), config.model().name(), o.cameras(), o.fps(),
             o.bootstrapServers() == null ? "in-process broker " + config.bootstrapServers() : config.bootstrapServers(),
             o.interval().toSeconds(), o.duration().toSeconds());
-        try (LatencyReader latency = new LatencyReader(config.bootstrapServers(), config.outputs().predictions())) {
+        try (LatencyReader latency = new LatencyReader(config.bootstrapServers(), config.streams(), List.of(config.outputs().predictions()))) {
           latency.start();
           return play(o, config, engine, metrics, latency, stop);
         }
@@ -133,7 +121,7 @@ public final class Soak {
         broker.close();
       }
       if (state != null) {
-        deleteTree(state);
+        TempDir.delete(state);
       }
     }
   }
@@ -148,11 +136,7 @@ public final class Soak {
     IngestMetrics cameras = new IngestMetrics(metrics.registry());
     try (Ingest ingest = new Ingest(config.bootstrapServers(), config.input().topic(), Map.of(), cameras)) {
       for (int i = 1; i <= o.cameras(); i++) {
-        String id = "cam-" + i;
-        CameraScript script = CameraScript.random(o.seed() * 1_000_003L + i, start, o.duration().toMillis() + 60_000);
-        SyntheticCamera camera =
-            new SyntheticCamera(id, script, o.seed() * 7919L + i, new SyntheticCamera.Settings(o.fps(), 320, 240, 85));
-        ingest.start(CameraSpec.of(id, "synthetic:seed=" + o.seed()).withFps(0), new SyntheticSource(camera));
+        DemoCameras.start(ingest, DemoCameras.camera(i, o.seed(), start, o.duration().toMillis() + 60_000, o.fps()), o.seed());
       }
       out.printf(
           "%6s %8s %8s %9s %7s %7s %7s %7s %6s %6s %6s %6s %6s %6s %6s%n",
@@ -233,13 +217,8 @@ public final class Soak {
         (now.frames - prev.frames) / wallS);
   }
 
-  /** Nearest-rank quantile of sorted values; NaN when empty. */
   static double quantile(double[] sorted, double q) {
-    if (sorted.length == 0) {
-      return Double.NaN;
-    }
-    int i = (int) Math.ceil(q * sorted.length) - 1;
-    return sorted[Math.max(0, Math.min(sorted.length - 1, i))];
+    return Quantiles.nearestRank(sorted, q);
   }
 
   private static void write(
@@ -301,13 +280,13 @@ public final class Soak {
       long wallMs, long inferred, long skipped, long skippedLag, long cpuNanos, long sysBusy, long sysTotal,
       long busyNanos, long frames) {
     static Counters now(EngineMetrics m, Ingest ingest) {
-      long[] sys = procStat();
+      long[] sys = ProcessCpu.machineJiffies();
       return new Counters(
           System.currentTimeMillis(),
           m.windowsInferred(),
           m.windowsSkipped(),
           m.windowsSkipped("lag"),
-          processCpuNanos(),
+          ProcessCpu.processNanos(),
           sys[0],
           sys[1],
           timerNanos(m, "actionstream.inference") + timerNanos(m, "actionstream.frame.decode"),
@@ -318,117 +297,5 @@ public final class Soak {
   private static long timerNanos(EngineMetrics m, String name) {
     Timer t = m.registry().find(name).timer();
     return t == null ? 0 : (long) t.totalTime(TimeUnit.NANOSECONDS);
-  }
-
-  private static long processCpuNanos() {
-    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
-      return os.getProcessCpuTime();
-    }
-    return 0;
-  }
-
-  /** {busy, total} jiffies of all CPUs from /proc/stat; zeros where there is none. */
-  private static long[] procStat() {
-    try {
-      String line = Files.readAllLines(Path.of("/proc/stat")).get(0);
-      String[] f = line.trim().split("\\s+");
-      long total = 0;
-      long idle = 0;
-      for (int i = 1; i < f.length && i <= 8; i++) {
-        long v = Long.parseLong(f[i]);
-        total += v;
-        if (i == 4 || i == 5) {
-          idle += v; // idle, iowait
-        }
-      }
-      return new long[] {total - idle, total};
-    } catch (IOException | RuntimeException e) {
-      return new long[] {0, 0};
-    }
-  }
-
-  /**
-   * Reads the predictions topic from its current end (read_committed, assigned partitions, no
-   * group) and keeps, per prediction, the wall clock at which it was seen minus its window end.
-   */
-  static final class LatencyReader implements Runnable, AutoCloseable {
-    private final KafkaConsumer<byte[], byte[]> consumer;
-    private final AtomicBoolean running = new AtomicBoolean(true);
-    private final Thread thread;
-    private final ObjectMapper json = new ObjectMapper();
-    private double[] buf = new double[1024]; // guarded by this
-    private int n; // guarded by this
-
-    LatencyReader(String bootstrapServers, String topic) {
-      Properties p = new Properties();
-      p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-      p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-      p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-      p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class);
-      p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-      this.consumer = new KafkaConsumer<>(p);
-      List<TopicPartition> parts = new ArrayList<>();
-      consumer.partitionsFor(topic, Duration.ofSeconds(20))
-          .forEach(pi -> parts.add(new TopicPartition(topic, pi.partition())));
-      consumer.assign(parts);
-      consumer.seekToEnd(parts);
-      parts.forEach(consumer::position);
-      this.thread = new Thread(this, "soak-latency-reader");
-      thread.setDaemon(true);
-    }
-
-    void start() {
-      thread.start();
-    }
-
-    @Override
-    public void run() {
-      try {
-        while (running.get()) {
-          for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-            long seen = System.currentTimeMillis();
-            try {
-              JsonNode node = json.readTree(r.value());
-              add(seen - node.get("window_end").asLong());
-            } catch (IOException | RuntimeException e) {
-              // not a prediction record: ignore
-            }
-          }
-        }
-      } catch (org.apache.kafka.common.errors.WakeupException e) {
-        // closing
-      } finally {
-        consumer.close();
-      }
-    }
-
-    private synchronized void add(double ms) {
-      if (n == buf.length) {
-        buf = Arrays.copyOf(buf, n * 2);
-      }
-      buf[n++] = ms;
-    }
-
-    /** The latencies seen since the last call. */
-    synchronized double[] drain() {
-      double[] d = Arrays.copyOf(buf, n);
-      n = 0;
-      return d;
-    }
-
-    @Override
-    public void close() throws InterruptedException {
-      running.set(false);
-      consumer.wakeup();
-      thread.join(5000);
-    }
-  }
-
-  private static void deleteTree(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException e) {
-      // best effort: a temp directory
-    }
   }
 }

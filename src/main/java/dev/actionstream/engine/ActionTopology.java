@@ -30,6 +30,8 @@ public final class ActionTopology {
   public static Topology build(TopologyConfig config, ModelSession session, EngineMetrics metrics) {
     TopologyConfig.Outputs out = config.outputs();
     OutputSerializer ser = new OutputSerializer();
+    // Record values of predictions, events and alerts count as the PUBLISH stage.
+    TimedSerializer published = new TimedSerializer(ser, metrics.stageTimer(EngineMetrics.Stage.PUBLISH));
     Topology t = new Topology();
     // Frames, as raw bytes: the contract is checked in the processor so that nothing can fail
     // deserialisation and every bad record reaches dead letters with its reason.
@@ -48,7 +50,7 @@ public final class ActionTopology {
         Stores.keyValueStoreBuilder(
             Stores.persistentKeyValueStore(WINDOW_SCHEDULE), Serdes.String(), CameraClock.SERDE),
         CLIP_WINDOWS);
-    t.addSink(TO_PREDICTIONS, out.predictions(), ser, ser, CLIP_WINDOWS);
+    t.addSink(TO_PREDICTIONS, out.predictions(), ser, published, CLIP_WINDOWS);
     t.addSink(TO_DEAD_LETTERS, out.deadLetters(), ser, ser, CLIP_WINDOWS);
     // Predictions -> episodes (smoothing, hysteresis, quiet time) -> events and alerts.
     t.addProcessor(EPISODES, () -> new EpisodeProcessor(config, metrics), CLIP_WINDOWS);
@@ -58,8 +60,8 @@ public final class ActionTopology {
             Serdes.String(),
             JsonSerde.of(CameraEpisodes.class)),
         EPISODES);
-    t.addSink(TO_EVENTS, out.events(), ser, ser, EPISODES);
-    t.addSink(TO_ALERTS, out.alerts(), ser, ser, EPISODES);
+    t.addSink(TO_EVENTS, out.events(), ser, published, EPISODES);
+    t.addSink(TO_ALERTS, out.alerts(), ser, published, EPISODES);
     return t;
   }
 }

@@ -261,10 +261,8 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
       Prediction p =
           Predictions.of(w.camera(), w.start(), w.end(), w.distinct(), s.probabilities(), config,
               s.runNanos(), now);
-      long t0 = System.nanoTime();
       context.forward(new Record<Object, Object>(w.camera(), p, w.end()), ActionStores.TO_PREDICTIONS);
       context.forward(new Record<Object, Object>(w.camera(), p, w.end()), ActionStores.TO_EPISODES);
-      metrics.stage(EngineMetrics.Stage.PUBLISH, System.nanoTime() - t0);
       metrics.predictionProduced(w.end(), System.currentTimeMillis());
     }
     for (String camera : cameras) {

@@ -53,7 +53,7 @@ public final class EngineMetrics {
     ASSEMBLE,
     /** One ONNX Runtime run (a batch of clips). */
     INFER,
-    /** Forwarding one prediction: episode tracking, serialisation and the producer's send. */
+    /** Serialising one output record (prediction, event, alert) for its sink (TimedSerializer). */
     PUBLISH;
 
     public String tag() {

@@ -152,7 +152,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     for (KeyValue<String, CameraClock> kv : due) {
       log.info("camera {}: taking windows left waiting from {} (recovery)", kv.key, kv.value.nextEnd());
       processing = kv.key;
-      settle(kv.key, takeDue(kv.key, kv.value, now));
+      settle(kv.key, takeDue(kv.key, kv.value, now), kv.value);
       processing = null;
     }
   }
@@ -164,9 +164,12 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     IncomingFrame f;
     float[] planes;
     CameraClock before;
+    CameraClock stored;
     try {
       f = contract.check(record.key(), record.value(), record.headers(), record.timestamp(), now);
-      before = current(f.camera());
+      stored = clocks.get(f.camera());
+      CameraClock batched = ahead.get(f.camera()); // the clock with its batched windows taken
+      before = batched != null ? batched : stored;
       CameraClock clock = before;
       if (plan.isLate(clock, f.captureTs())) {
         throw new InvalidFrame(
@@ -201,14 +204,8 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     decoded.put(key, planes);
 
     processing = f.camera();
-    settle(f.camera(), takeDue(f.camera(), plan.advance(before, f.captureTs()), now));
+    settle(f.camera(), takeDue(f.camera(), plan.advance(before, f.captureTs()), now), stored);
     processing = null;
-  }
-
-  /** The camera's clock with the windows in the batch taken. */
-  private CameraClock current(String camera) {
-    CameraClock c = ahead.get(camera);
-    return c != null ? c : clocks.get(camera);
   }
 
   /** Takes (infers, batches or skips) every window due on {@code clock}; the clock after them. */
@@ -224,8 +221,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
    * frames behind it are purged; otherwise the store keeps the clock from before its first
    * waiting window (with the newest stream time), so that those windows stay due there.
    */
-  private void settle(String camera, CameraClock clock) {
-    CameraClock stored = clocks.get(camera);
+  private void settle(String camera, CameraClock clock, CameraClock stored) {
     if (batch.holds(camera)) {
       ahead.put(camera, clock);
       CameraClock before = held.get(camera);
@@ -267,7 +263,8 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     }
     for (String camera : cameras) {
       if (!camera.equals(processing)) {
-        settle(camera, ahead.get(camera)); // the one being processed settles when its loop ends
+        // The one being processed settles when its loop ends.
+        settle(camera, ahead.get(camera), clocks.get(camera));
       } else {
         held.remove(camera);
       }

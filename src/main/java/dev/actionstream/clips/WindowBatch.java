@@ -3,7 +3,7 @@ package dev.actionstream.clips;
 import ai.onnxruntime.OrtException;
 import dev.actionstream.frames.ClipAssembler;
 import dev.actionstream.inference.ClipBuffers;
-import dev.actionstream.inference.ClipInference;
+import dev.actionstream.inference.Softmax;
 import dev.actionstream.inference.ModelSession;
 import dev.actionstream.metrics.EngineMetrics;
 import dev.actionstream.metrics.EngineMetrics.Stage;
@@ -107,7 +107,7 @@ final class WindowBatch {
     List<Scored> out = new ArrayList<>(n);
     for (int slot = 0; slot < n; slot++) {
       float[] scores = buffers.scores(slot);
-      out.add(new Scored(pending.get(slot), logits ? ClipInference.softmax(scores) : scores, nanos));
+      out.add(new Scored(pending.get(slot), logits ? Softmax.of(scores) : scores, nanos));
     }
     pending.clear();
     return out;

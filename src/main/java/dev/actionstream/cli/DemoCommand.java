@@ -25,7 +25,7 @@ import picocli.CommandLine.Spec;
           + "live events in the terminal.",
       "",
       "Ends after --duration (or Ctrl-C) with one line: summary: windows=W predictions=P "
-          + "correct=C accuracy=A% events=E dead_letters=D, where accuracy counts the windows "
+          + "correct=C accuracy=A%% events=E dead_letters=D, where accuracy counts the windows "
           + "lying wholly inside one scripted action."
     })
 final class DemoCommand implements Callable<Integer> {

@@ -1,5 +1,7 @@
 package dev.actionstream.bench;
 
+import dev.actionstream.frames.FrameDecoder;
+import dev.actionstream.frames.FramePreprocessor;
 import dev.actionstream.http.HttpSettings;
 import dev.actionstream.model.ModelManifest;
 import dev.actionstream.topology.TopologyConfig;
@@ -11,6 +13,7 @@ import dev.actionstream.topology.TopologyConfig.Realtime;
 import dev.actionstream.topology.TopologyConfig.Windows;
 import java.time.Duration;
 import java.util.List;
+import java.util.function.IntBinaryOperator;
 
 /**
  * The topology one bench phase runs: the base file's rules (grace, max-lag, episodes, streams
@@ -46,8 +49,16 @@ final class BenchTopology {
     }
     return new TopologyConfig(
         base.file(), applicationId, servers, model,
-        new TopologyConfig.Input(inputTopic, base.input().maxFrameBytes(), base.input().maxFramePixels()),
+        new TopologyConfig.Input(
+            inputTopic, base.input().maxFrameBytes(), base.input().maxFramePixels(), base.input().decodeScale()),
         windows, new Realtime(policy, base.realtime().maxLag()), inference, outputs, episodes,
         cameras, base.streams(), HttpSettings.DISABLED);
+  }
+
+  /** The JPEG decode reduction the engine applies under this topology (input.decode-scale). */
+  static IntBinaryOperator reducer(TopologyConfig config, FramePreprocessor pre) {
+    return config.input().decodeScale() == TopologyConfig.DecodeScale.AUTO
+        ? pre.reducer()
+        : FrameDecoder.FULL_SIZE;
   }
 }

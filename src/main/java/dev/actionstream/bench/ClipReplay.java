@@ -109,7 +109,7 @@ final class ClipReplay {
           if (pl == null) {
             pl = new float[p.frameFloats()];
             try {
-              p.process(decoder.decode(f.image()), ChannelOrder.BGR, pl, 0);
+              p.process(decoder.decode(f.image(), f.image().length, BenchTopology.reducer(config, p)), ChannelOrder.BGR, pl, 0);
             } catch (FrameRejected e) {
               throw new IllegalStateException("a frame the engine took no longer decodes: " + e.detail(), e);
             }

@@ -98,7 +98,7 @@ final class Overhead {
         }
         for (ConsumerRecord<byte[], byte[]> r : records) {
           try {
-            pre.process(decoder.decode(r.value()), ChannelOrder.BGR, planes, 0);
+            pre.process(decoder.decode(r.value(), r.value().length, BenchTopology.reducer(config, pre)), ChannelOrder.BGR, planes, 0);
           } catch (FrameRejected e) {
             // a bad frame costs what it cost; the engine would dead-letter it
           }

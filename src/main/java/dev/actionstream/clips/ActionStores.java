@@ -9,10 +9,12 @@ public final class ActionStores {
   public static final String CLIP_WINDOWS = "clip-windows";
   public static final String EPISODES = "episodes";
 
-  /** key: camera id + capture time + seq; value: the frame's image bytes. */
-  public static final String CLIP_FRAMES = "clip-frames";
   /** key: camera id; value: {@link CameraClock}. */
   public static final String WINDOW_SCHEDULE = "window-schedule";
+  /** key: camera id; value: {@link ReplayMark}. Frames themselves are held in memory. */
+  public static final String REPLAY_MARKS = "replay-marks";
+  /** key: as {@link FrameKeys}; value: image bytes of frames held for a camera gone silent. */
+  public static final String PARKED_FRAMES = "parked-frames";
   /** key: camera id; value: the camera's recent scores and open episodes. */
   public static final String OPEN_EPISODES = "open-episodes";
 

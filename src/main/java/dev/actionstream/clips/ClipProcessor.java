@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.apache.kafka.common.utils.Bytes;
@@ -35,13 +36,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Frames in, one prediction per (camera, window) out: keeps each camera's frames in a
- * changelogged store, decides when windows are due ({@link WindowPlan}), samples T frames
+ * Frames in, one prediction per (camera, window) out: holds each camera's frames ({@link
+ * HeldFrames}, in memory), decides when windows are due ({@link WindowPlan}), samples T frames
  * ({@link FrameSampler}), infers and forwards the prediction; invalid frames go to dead letters.
  *
  * <p>Each frame is decoded and preprocessed once, on arrival (which is also how an undecodable
  * frame is caught and dead-lettered at once), and its planes are cached for every window that
- * samples it; only after a restart or rebalance is a stored frame decoded again.
+ * samples it.
+ *
+ * <p><b>State.</b> The window clocks ({@code window-schedule}) and, per camera, where its held
+ * frames start in the input partition ({@code replay-marks}, written about once a window) are
+ * changelogged; the frames are not, since the input topic has them. A task that opens again (after
+ * a restart, crash or rebalance) first re-reads its partition from the smallest mark to the
+ * committed offset and replays the arrival rules on it ({@link #replay}): each camera then holds
+ * exactly the frames it held at the last commit, without the engine producing each frame a second
+ * time to a changelog.
  *
  * <p><b>Batching</b> ({@code inference.batch} &gt; 1): due windows of the task's cameras wait in a
  * {@link WindowBatch} until it is full or its oldest window has waited {@code inference.max-wait},
@@ -63,13 +72,20 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
   private final boolean realtime;
   private final long maxLagMs;
   private final int minDistinct;
+  private final boolean reducedDecode;
 
   private ProcessorContext<Object, Object> context;
-  // key: camera id, capture time, seq (FrameKeys); value: the frame's image bytes as received.
   // Invariant: holds every valid, not-late frame newer than its camera's nextEnd − D.
-  private KeyValueStore<Bytes, byte[]> frames;
+  private final HeldFrames frames = new HeldFrames();
   // key: camera id; value: that camera's window clock.
   private KeyValueStore<String, CameraClock> clocks;
+  // key: camera id; value: where its held frames start in the input partition. marks mirrors the
+  // store, so that the per-frame check costs no store read.
+  private KeyValueStore<String, ReplayMark> replayMarks;
+  private final Map<String, ReplayMark> marks = new HashMap<>();
+  // Frames of cameras silent for PARK_AFTER_MS, durable here instead of replayed.
+  private KeyValueStore<Bytes, byte[]> parkedFrames;
+  private final Map<String, Long> lastArrival = new HashMap<>(); // wall ms of each camera's last held frame
   private DecodedFrames decoded;
   private FrameDecoder decoder;
   private final Map<String, FramePreprocessor> preprocessors = new HashMap<>();
@@ -84,6 +100,13 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
   private boolean recovered;
   private final int[] picks;
   private final float[][] clip;
+
+  /**
+   * A camera that sent nothing for this long has its held frames parked: written to the
+   * changelogged {@code parked-frames} store and its replay mark dropped, so that restarts do not
+   * re-read the partition back to where an offline camera stopped.
+   */
+  static final long PARK_AFTER_MS = 30_000;
 
   public ClipProcessor(TopologyConfig config, ModelSession session, EngineMetrics metrics) {
     this.config = config;
@@ -101,6 +124,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     this.realtime = config.realtime().policy() == TopologyConfig.Policy.REALTIME;
     this.maxLagMs = config.realtime().maxLag().toMillis();
     this.minDistinct = config.windows().minDistinctFrames();
+    this.reducedDecode = config.input().decodeScale() == TopologyConfig.DecodeScale.AUTO;
     this.batchSize = config.inference().batch();
     this.maxWaitMs = config.inference().maxWait().toMillis();
     this.picks = new int[clipFrames];
@@ -110,11 +134,24 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
   @Override
   public void init(ProcessorContext<Object, Object> context) {
     this.context = context;
-    this.frames = context.getStateStore(ActionStores.CLIP_FRAMES);
     this.clocks = context.getStateStore(ActionStores.WINDOW_SCHEDULE);
+    this.replayMarks = context.getStateStore(ActionStores.REPLAY_MARKS);
+    this.parkedFrames = context.getStateStore(ActionStores.PARKED_FRAMES);
     this.decoded = new DecodedFrames(ActionStores.DECODED_CACHE_FLOATS);
     this.decoder = new FrameDecoder(config.input().maxFramePixels());
     this.batch = new WindowBatch(session, batchSize, metrics);
+    // A task that is revived reuses its processor: start from the stores alone.
+    frames.clear();
+    marks.clear();
+    lastArrival.clear();
+    ahead.clear();
+    held.clear();
+    recovered = false;
+    try (KeyValueIterator<Bytes, byte[]> it = parkedFrames.all()) {
+      it.forEachRemaining(kv -> frames.put(kv.key, new HeldFrames.Held(kv.value, HeldFrames.PARKED, ReplayMark.NO_TIME)));
+    }
+    replay();
+    context.schedule(Duration.ofMillis(PARK_AFTER_MS / 6), PunctuationType.WALL_CLOCK_TIME, this::parkSilent);
     if (batchSize > 1) {
       // Wakes often enough that no window waits much past max-wait when input goes quiet.
       long every = Math.max(1, maxWaitMs / 2);
@@ -181,7 +218,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
                     clock.streamTime(),
                     plan.grace()));
       }
-      if (frames.get(FrameKeys.key(f.camera(), f.captureTs(), f.seq())) != null) {
+      if (frames.contains(FrameKeys.key(f.camera(), f.captureTs(), f.seq()))) {
         // Same (camera, capture time, seq) as a frame already held: a resend. Keeping the first
         // keeps the window exactly as predicted, or about to be, and says so instead of
         // silently overwriting it.
@@ -200,12 +237,122 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     }
     metrics.frameIn(f.camera());
     Bytes key = FrameKeys.key(f.camera(), f.captureTs(), f.seq());
-    frames.put(key, f.image());
+    long offset = context.recordMetadata().map(RecordMetadata::offset).orElseThrow();
+    frames.put(
+        key,
+        new HeldFrames.Held(f.image(), offset, before == null ? ReplayMark.NO_TIME : before.streamTime()));
     decoded.put(key, planes);
+    lastArrival.put(f.camera(), now);
+    if (!marks.containsKey(f.camera())) {
+      remark(f.camera()); // nothing of the camera to replay yet: this frame is where it starts
+    }
 
     processing = f.camera();
     settle(f.camera(), takeDue(f.camera(), plan.advance(before, f.captureTs()), now), stored);
     processing = null;
+  }
+
+  /** Parks the frames of cameras that sent nothing for {@link #PARK_AFTER_MS}. */
+  private void parkSilent(long wallMs) {
+    for (String camera : List.copyOf(marks.keySet())) {
+      long silent = wallMs - lastArrival.getOrDefault(camera, wallMs);
+      if (silent < PARK_AFTER_MS) {
+        continue;
+      }
+      List<Map.Entry<Bytes, HeldFrames.Held>> parked = frames.park(camera);
+      for (Map.Entry<Bytes, HeldFrames.Held> e : parked) {
+        parkedFrames.put(e.getKey(), e.getValue().image());
+      }
+      marks.remove(camera);
+      replayMarks.delete(camera);
+      lastArrival.remove(camera);
+      log.info("camera {}: silent for {} s; its {} held frames parked", camera, silent / 1000, parked.size());
+    }
+  }
+
+  /** Persists where the camera's held frames start, when that changed. */
+  private void remark(String camera) {
+    ReplayMark m = frames.mark(camera);
+    if (m == null) {
+      if (marks.remove(camera) != null) {
+        replayMarks.delete(camera);
+      }
+    } else if (!m.equals(marks.get(camera))) {
+      marks.put(camera, m);
+      replayMarks.put(camera, m);
+    }
+  }
+
+  /**
+   * Rebuilds the frames this task held at its last commit: re-reads the input partition from the
+   * smallest camera mark to the committed offset and, from each camera's mark on, applies the
+   * rules {@link #process} applied on arrival (contract, lateness against the stream time as it
+   * was then, duplicates, decodability), keeping what the restored clock still retains.
+   */
+  private void replay() {
+    try (KeyValueIterator<String, ReplayMark> it = replayMarks.all()) {
+      it.forEachRemaining(kv -> marks.put(kv.key, kv.value));
+    }
+    if (marks.isEmpty()) {
+      return;
+    }
+    long from = marks.values().stream().mapToLong(ReplayMark::offset).min().orElseThrow();
+    long t0 = System.nanoTime();
+    Map<String, Long> streamTimes = new HashMap<>();
+    long read =
+        FrameReplay.read(
+            context.appConfigs(),
+            config.input().topic(),
+            context.taskId().partition(),
+            from,
+            r -> replayOne(r, streamTimes));
+    for (String camera : marks.keySet()) {
+      lastArrival.put(camera, context.currentSystemTimeMs()); // silent from now on, as far as we know
+      CameraClock clock = clocks.get(camera);
+      Long replayed = streamTimes.get(camera);
+      if (clock != null && replayed != null && replayed != clock.streamTime()) {
+        log.warn("camera {}: replayed stream time {} differs from the stored {}", camera, replayed, clock.streamTime());
+      }
+    }
+    log.info(
+        "task {}: replayed {} input records from offset {} in {} ms: {} frames held for {} cameras",
+        context.taskId(), read, from, (System.nanoTime() - t0) / 1_000_000, frames.size(), marks.size());
+  }
+
+  private void replayOne(ConsumerRecord<byte[], byte[]> r, Map<String, Long> streamTimes) {
+    IncomingFrame f;
+    try {
+      f = contract.check(r.key(), r.value(), r.headers(), r.timestamp(), context.currentSystemTimeMs());
+    } catch (InvalidFrame e) {
+      return; // dead-lettered on arrival
+    }
+    ReplayMark mark = marks.get(f.camera());
+    CameraClock clock = clocks.get(f.camera());
+    if (mark == null || clock == null || r.offset() < mark.offset()) {
+      return; // before the camera's first held frame: purged or refused long ago
+    }
+    long streamTime = streamTimes.getOrDefault(f.camera(), mark.streamTime());
+    long ts = f.captureTs();
+    boolean late = streamTime != ReplayMark.NO_TIME && ts < streamTime - plan.grace();
+    Bytes key = FrameKeys.key(f.camera(), ts, f.seq());
+    if (late || frames.contains(key)) {
+      return;
+    }
+    boolean retained = ts >= plan.retainFrom(clock);
+    if (!retained && streamTime != ReplayMark.NO_TIME && ts <= streamTime) {
+      return; // purged since, and it cannot have moved the stream time
+    }
+    float[] planes;
+    try {
+      planes = decode(f.camera(), f.image());
+    } catch (FrameRejected e) {
+      return; // undecodable: dead-lettered on arrival
+    }
+    streamTimes.put(f.camera(), streamTime == ReplayMark.NO_TIME ? ts : Math.max(streamTime, ts));
+    if (retained) {
+      frames.put(key, new HeldFrames.Held(f.image(), r.offset(), streamTime));
+      decoded.put(key, planes);
+    }
   }
 
   /** Takes (infers, batches or skips) every window due on {@code clock}; the clock after them. */
@@ -234,6 +381,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     if (stored == null || clock.nextEnd() != stored.nextEnd()) {
       // Only a taken window moves the retention edge: purge then, not on every frame.
       purge(camera, plan.retainFrom(clock));
+      remark(camera);
     }
   }
 
@@ -274,14 +422,10 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
   /** Infers or skips the window ending at {@code end}; returns the clock after it. */
   private CameraClock window(String camera, CameraClock clock, long end, long now) {
     long start = end - plan.duration();
-    List<KeyValue<Bytes, byte[]>> inWindow = new ArrayList<>(32);
-    try (KeyValueIterator<Bytes, byte[]> it =
-        frames.range(FrameKeys.key(camera, start, 0), FrameKeys.key(camera, end, Long.MAX_VALUE))) {
-      it.forEachRemaining(inWindow::add);
-    }
+    List<Map.Entry<Bytes, HeldFrames.Held>> inWindow = frames.list(camera, start, end);
     if (inWindow.isEmpty()) {
       // The camera was silent for a whole window: restart at its next frame, as a new camera.
-      Long next = firstFrameAfter(camera, end);
+      Long next = frames.firstAfter(camera, end);
       return next == null ? plan.taken(clock, end) : plan.restartAt(clock, next);
     }
     if (realtime && now - end > maxLagMs) {
@@ -290,7 +434,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     }
     long[] times = new long[inWindow.size()];
     for (int i = 0; i < times.length; i++) {
-      times[i] = FrameKeys.captureTs(inWindow.get(i).key);
+      times[i] = FrameKeys.captureTs(inWindow.get(i).getKey());
     }
     int distinct = FrameSampler.sample(times, times.length, end, plan.duration(), picks);
     if (distinct < minDistinct) {
@@ -298,16 +442,16 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
       return plan.taken(clock, end);
     }
     for (int i = 0; i < clipFrames; i++) {
-      KeyValue<Bytes, byte[]> kv = inWindow.get(picks[i]);
-      float[] planes = decoded.get(kv.key);
+      Map.Entry<Bytes, HeldFrames.Held> kv = inWindow.get(picks[i]);
+      float[] planes = decoded.get(kv.getKey());
       if (planes == null) {
         try {
-          planes = decode(camera, kv.value); // cache miss after a restart or rebalance
+          planes = decode(camera, kv.getValue().image()); // evicted from the cache
         } catch (FrameRejected e) {
           // Stored frames were decoded once already: a failure now is a bug, not bad input.
           throw new IllegalStateException("stored frame no longer decodes: " + e.getMessage(), e);
         }
-        decoded.put(kv.key, planes);
+        decoded.put(kv.getKey(), planes);
       }
       clip[i] = planes;
     }
@@ -322,13 +466,14 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
   private float[] decode(String camera, byte[] image) throws FrameRejected {
     long t0 = System.nanoTime();
     // The decoder hands out BGR, as OpenCV decodes; the preprocessor orders channels per manifest.
-    org.bytedeco.opencv.opencv_core.Mat bgr = decoder.decode(image);
-    long t1 = System.nanoTime();
     FramePreprocessor pre = preprocessors.get(camera);
     if (pre == null) {
       pre = preprocessor(camera);
       preprocessors.put(camera, pre);
     }
+    org.bytedeco.opencv.opencv_core.Mat bgr =
+        decoder.decode(image, image.length, reducedDecode ? pre.reducer() : FrameDecoder.FULL_SIZE);
+    long t1 = System.nanoTime();
     // A purged frame's array when there is one: the planes are large and live for a clip
     // duration, long enough to burden the old generation if each frame allocated its own.
     float[] planes = decoded.spareOrNew(pre.frameFloats());
@@ -357,29 +502,17 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
       log.info("{} windows waiting in the batch are left to the task's next owner", dropped);
     }
     decoded.clear();
+    frames.clear();
     decoder.close();
   }
 
-  private Long firstFrameAfter(String camera, long ts) {
-    try (KeyValueIterator<Bytes, byte[]> it =
-        frames.range(
-            FrameKeys.key(camera, ts + 1, 0), FrameKeys.key(camera, Long.MAX_VALUE, Long.MAX_VALUE))) {
-      return it.hasNext() ? FrameKeys.captureTs(it.peekNextKey()) : null;
-    }
-  }
-
-  /** Deletes the camera's frames older than {@code from}: no future window can sample them. */
+  /** Drops the camera's frames older than {@code from}: no future window can sample them. */
   private void purge(String camera, long from) {
-    List<Bytes> old = new ArrayList<>();
-    try (KeyValueIterator<Bytes, byte[]> it =
-        frames.range(FrameKeys.key(camera, 0, 0), FrameKeys.key(camera, from - 1, Long.MAX_VALUE))) {
-      while (it.hasNext()) {
-        old.add(it.next().key);
+    for (Map.Entry<Bytes, HeldFrames.Held> e : frames.purge(camera, from)) {
+      decoded.remove(e.getKey());
+      if (e.getValue().parked()) {
+        parkedFrames.delete(e.getKey());
       }
-    }
-    for (Bytes k : old) {
-      frames.delete(k);
-      decoded.remove(k);
     }
   }
 

@@ -1,10 +1,11 @@
 package dev.actionstream.engine;
 
-import static dev.actionstream.clips.ActionStores.CLIP_FRAMES;
 import static dev.actionstream.clips.ActionStores.CLIP_WINDOWS;
 import static dev.actionstream.clips.ActionStores.EPISODES;
 import static dev.actionstream.clips.ActionStores.FRAMES_SOURCE;
 import static dev.actionstream.clips.ActionStores.OPEN_EPISODES;
+import static dev.actionstream.clips.ActionStores.PARKED_FRAMES;
+import static dev.actionstream.clips.ActionStores.REPLAY_MARKS;
 import static dev.actionstream.clips.ActionStores.TO_ALERTS;
 import static dev.actionstream.clips.ActionStores.TO_DEAD_LETTERS;
 import static dev.actionstream.clips.ActionStores.TO_EVENTS;
@@ -12,6 +13,7 @@ import static dev.actionstream.clips.ActionStores.TO_PREDICTIONS;
 import static dev.actionstream.clips.ActionStores.WINDOW_SCHEDULE;
 
 import dev.actionstream.clips.CameraClock;
+import dev.actionstream.clips.ReplayMark;
 import dev.actionstream.clips.ClipProcessor;
 import dev.actionstream.events.CameraEpisodes;
 import dev.actionstream.events.EpisodeProcessor;
@@ -42,13 +44,20 @@ public final class ActionTopology {
         config.input().topic());
     // Frames -> clip windows -> inference -> one prediction per (camera, window).
     t.addProcessor(CLIP_WINDOWS, () -> new ClipProcessor(config, session, metrics), FRAMES_SOURCE);
+    // The clock changes with every frame; the cache sends its changelog one record per camera
+    // and commit instead of one per frame.
     t.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(CLIP_FRAMES), Serdes.Bytes(), Serdes.ByteArray()),
+                Stores.persistentKeyValueStore(WINDOW_SCHEDULE), Serdes.String(), CameraClock.SERDE)
+            .withCachingEnabled(),
         CLIP_WINDOWS);
     t.addStateStore(
         Stores.keyValueStoreBuilder(
-            Stores.persistentKeyValueStore(WINDOW_SCHEDULE), Serdes.String(), CameraClock.SERDE),
+            Stores.persistentKeyValueStore(REPLAY_MARKS), Serdes.String(), ReplayMark.SERDE),
+        CLIP_WINDOWS);
+    t.addStateStore(
+        Stores.keyValueStoreBuilder(
+            Stores.persistentKeyValueStore(PARKED_FRAMES), Serdes.Bytes(), Serdes.ByteArray()),
         CLIP_WINDOWS);
     t.addSink(TO_PREDICTIONS, out.predictions(), ser, published, CLIP_WINDOWS);
     t.addSink(TO_DEAD_LETTERS, out.deadLetters(), ser, ser, CLIP_WINDOWS);

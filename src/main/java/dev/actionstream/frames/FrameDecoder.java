@@ -3,9 +3,13 @@ package dev.actionstream.frames;
 import static org.bytedeco.opencv.global.opencv_core.CV_8UC1;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_COLOR;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_IGNORE_ORIENTATION;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_2;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_4;
+import static org.bytedeco.opencv.global.opencv_imgcodecs.IMREAD_REDUCED_COLOR_8;
 import static org.bytedeco.opencv.global.opencv_imgcodecs.imdecode;
 
 import dev.actionstream.frames.FrameRejected.Reason;
+import java.util.function.IntBinaryOperator;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -54,6 +58,9 @@ public final class FrameDecoder implements AutoCloseable {
     return maxPixels;
   }
 
+  /** No reduction: every frame decoded at full size. */
+  public static final IntBinaryOperator FULL_SIZE = (width, height) -> 1;
+
   /** Decodes the whole array; see {@link #decode(byte[], int)}. */
   public Mat decode(byte[] bytes) throws FrameRejected {
     return decode(bytes, bytes == null ? 0 : bytes.length);
@@ -66,6 +73,16 @@ public final class FrameDecoder implements AutoCloseable {
    * @throws FrameRejected empty-value, unsupported-format, image-too-large or undecodable-image
    */
   public Mat decode(byte[] bytes, int length) throws FrameRejected {
+    return decode(bytes, length, FULL_SIZE);
+  }
+
+  /**
+   * As {@link #decode(byte[], int)}, but a JPEG is decoded at 1/{@code reduction.applyAsInt(width,
+   * height)} of its size (1, 2, 4 or 8; libjpeg scales in the inverse DCT, so a 1/8 decode reads
+   * little more than each block's average). The result is then ceil(width / r) × ceil(height / r).
+   * PNGs are always decoded at full size.
+   */
+  public Mat decode(byte[] bytes, int length, IntBinaryOperator reduction) throws FrameRejected {
     ImageHeader header = ImageHeader.read(bytes, bytes == null ? 0 : length);
     if (header.pixels() > maxPixels) {
       throw new FrameRejected(
@@ -87,10 +104,14 @@ public final class FrameDecoder implements AutoCloseable {
     }
     input.position(0).put(bytes, 0, length);
     encoded.adjustROI(0, 0, 0, length - encoded.cols());
+    int flags =
+        header.format() == ImageHeader.Format.JPEG
+            ? reducedFlags(reduction.applyAsInt(header.width(), header.height()))
+            : FLAGS;
     try {
       // imdecode also returns the image as a new header sharing image's pixels: free it now
       // rather than when the garbage collector finds it.
-      imdecode(encoded, FLAGS, image).close();
+      imdecode(encoded, flags, image).close();
     } catch (RuntimeException e) {
       // OpenCV reports some corrupt streams as cv::Exception (a RuntimeException in JavaCPP).
       throw new FrameRejected(Reason.UNDECODABLE_IMAGE, header.format() + ": " + e.getMessage());
@@ -102,6 +123,17 @@ public final class FrameDecoder implements AutoCloseable {
               .formatted(header.format(), header.width(), header.height()));
     }
     return image;
+  }
+
+  private static int reducedFlags(int reduction) {
+    return IMREAD_IGNORE_ORIENTATION
+        | switch (reduction) {
+          case 1 -> IMREAD_COLOR;
+          case 2 -> IMREAD_REDUCED_COLOR_2;
+          case 4 -> IMREAD_REDUCED_COLOR_4;
+          case 8 -> IMREAD_REDUCED_COLOR_8;
+          default -> throw new IllegalArgumentException("reduction must be 1, 2, 4 or 8, got " + reduction);
+        };
   }
 
   /** A one-row header over all of {@code buffer}; its width is narrowed per frame. */

@@ -6,6 +6,7 @@ import dev.actionstream.model.ModelManifest;
 import dev.actionstream.model.ModelManifest.ChannelOrder;
 import java.nio.FloatBuffer;
 import java.util.Objects;
+import java.util.function.IntBinaryOperator;
 import org.bytedeco.javacpp.BytePointer;
 import org.bytedeco.opencv.opencv_core.Mat;
 
@@ -53,6 +54,10 @@ public final class FramePreprocessor {
   private int patchRowBytes;
   private byte[] patch = new byte[0];
   private float[] plane = new float[0]; // for FloatBuffer output
+  private int reductionWidth = -1;
+  private int reductionHeight = -1;
+  private int reduction = 1;
+  private final IntBinaryOperator reducer = this::reduction;
 
   public FramePreprocessor(ModelManifest.Preprocessing pre) {
     this(pre, RegionOfInterest.FULL);
@@ -82,6 +87,35 @@ public final class FramePreprocessor {
 
   public RegionOfInterest region() {
     return region;
+  }
+
+  /**
+   * The largest JPEG decode reduction (8, 4, 2, else 1) after which this camera's region of a
+   * width × height frame still has a short side of at least the model's: the resize then still
+   * only shrinks, from fewer pixels. For {@code input.decode-scale: auto}.
+   */
+  public int reduction(int width, int height) {
+    if (width != reductionWidth || height != reductionHeight) { // a camera's size rarely changes
+      reductionWidth = width;
+      reductionHeight = height;
+      reduction = 1;
+      for (int r = 8; r > 1 && reduction == 1; r /= 2) {
+        int[] roi = region.pixels(ceilDiv(width, r), ceilDiv(height, r));
+        if (Math.min(roi[2], roi[3]) >= shortSide) {
+          reduction = r;
+        }
+      }
+    }
+    return reduction;
+  }
+
+  /** {@link #reduction} as the decoder asks for it. */
+  public IntBinaryOperator reducer() {
+    return reducer;
+  }
+
+  private static int ceilDiv(int a, int b) {
+    return (a + b - 1) / b;
   }
 
   /** Floats written per frame: C · crop · crop. */

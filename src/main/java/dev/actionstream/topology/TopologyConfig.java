@@ -85,8 +85,20 @@ public record TopologyConfig(
    * @param maxFrameBytes larger values go to dead letters ({@code frame-too-large})
    * @param maxFramePixels decoded width × height above this go to dead letters
    *     ({@code image-too-large})
+   * @param decodeScale {@code full}: decode every pixel; {@code auto}: decode JPEGs at 1/2, 1/4 or
+   *     1/8 size (libjpeg's DCT scaling) when the model's short side still fits the camera's region
    */
-  public record Input(String topic, int maxFrameBytes, long maxFramePixels) {}
+  public record Input(String topic, int maxFrameBytes, long maxFramePixels, DecodeScale decodeScale) {
+    public Input(String topic, int maxFrameBytes, long maxFramePixels) {
+      this(topic, maxFrameBytes, maxFramePixels, DecodeScale.FULL);
+    }
+  }
+
+  /** How large JPEG frames are decoded; see {@link Input}. */
+  public enum DecodeScale {
+    FULL,
+    AUTO
+  }
 
   /**
    * @param hop a window ends every hop of camera time (ends aligned to multiples of hop)

@@ -14,6 +14,7 @@ import dev.actionstream.model.ModelManifest;
 import dev.actionstream.topology.TopologyConfig.CameraOverride;
 import dev.actionstream.topology.TopologyConfig.Episodes;
 import dev.actionstream.topology.TopologyConfig.Inference;
+import dev.actionstream.topology.TopologyConfig.DecodeScale;
 import dev.actionstream.topology.TopologyConfig.Input;
 import dev.actionstream.topology.TopologyConfig.Outputs;
 import dev.actionstream.topology.TopologyConfig.Policy;
@@ -83,7 +84,7 @@ public final class TopologyLoader {
           "inference", "outputs", "episodes", "cameras", "streams", "http");
   private static final List<String> HTTP_KEYS = List.of("port", "bind");
   private static final List<String> INPUT_KEYS =
-      List.of("topic", "max-frame-bytes", "max-frame-pixels");
+      List.of("topic", "max-frame-bytes", "max-frame-pixels", "decode-scale");
   private static final List<String> WINDOWS_KEYS =
       List.of("hop", "grace", "min-distinct-frames", "max-future");
   private static final List<String> REALTIME_KEYS = List.of("policy", "max-lag");
@@ -211,7 +212,7 @@ public final class TopologyLoader {
     positive(s, "max-frame-bytes", maxBytes);
     long maxPixels = s.longInteger("max-frame-pixels", DEFAULT_MAX_FRAME_PIXELS);
     positive(s, "max-frame-pixels", maxPixels);
-    return new Input(topic, maxBytes, maxPixels);
+    return new Input(topic, maxBytes, maxPixels, choice(s, "decode-scale", DecodeScale.class, DecodeScale.FULL));
   }
 
   private static Windows windows(Section s, ModelManifest model) {

@@ -75,6 +75,48 @@ class FrameDecoderTest {
     }
   }
 
+  /**
+   * A reduced JPEG decode is ceil(size / r) and close to the full decode shrunk by block averages
+   * (libjpeg's scaled inverse DCT); a PNG is not reduced; a reduction other than 1, 2, 4, 8 is a bug.
+   */
+  @Test
+  void jpegsDecodeAtAReducedSizeWhenAskedPngsDoNot() throws FrameRejected {
+    byte[] smooth = new byte[W * H * 3];
+    for (int y = 0; y < H; y++) {
+      for (int x = 0; x < W; x++) {
+        for (int c = 0; c < 3; c++) {
+          smooth[(y * W + x) * 3 + c] = (byte) (x * 160 / W + y * 60 / H + 10 * c); // no edges
+        }
+      }
+    }
+    byte[] jpeg = new FrameEncoder(95).jpeg(TestImages.mat(smooth, W, H));
+    byte[] full = TestImages.bytes(decoder.decode(jpeg));
+    for (int r : new int[] {2, 4, 8}) {
+      Mat m = decoder.decode(jpeg, jpeg.length, (w, h) -> r);
+      assertEquals((W + r - 1) / r, m.cols(), "width at 1/" + r);
+      assertEquals((H + r - 1) / r, m.rows(), "height at 1/" + r);
+      byte[] px = TestImages.bytes(m);
+      int worst = 0;
+      for (int y = 1; y < m.rows() - 1; y++) {
+        for (int x = 1; x < m.cols() - 1; x++) {
+          for (int c = 0; c < 3; c++) {
+            int sum = 0;
+            for (int dy = 0; dy < r; dy++) {
+              for (int dx = 0; dx < r; dx++) {
+                sum += full[((y * r + dy) * W + x * r + dx) * 3 + c] & 0xff;
+              }
+            }
+            worst = Math.max(worst, Math.abs((px[(y * m.cols() + x) * 3 + c] & 0xff) - sum / (r * r)));
+          }
+        }
+      }
+      assertTrue(worst <= 12, "1/" + r + " decode vs the full decode's block means: max |Δ| " + worst);
+    }
+    byte[] png = new FrameEncoder(85).png(TestImages.mat(bgr, W, H));
+    assertEquals(W, decoder.decode(png, png.length, (w, h) -> 8).cols(), "PNG at full size");
+    assertThrows(IllegalArgumentException.class, () -> decoder.decode(jpeg, jpeg.length, (w, h) -> 3));
+  }
+
   @Test
   void decoderReusesItsImageAcrossFramesOfDifferentSizes() throws FrameRejected {
     FrameEncoder enc = new FrameEncoder(85);

@@ -54,6 +54,23 @@ class FramePreprocessorTest {
         Arguments.of(640, 480, 112, 100, new RegionOfInterest(0.7, 0.0, 0.3, 1.0)));
   }
 
+  /** The largest reduction that leaves the region's short side at least the model's. */
+  @Test
+  void jpegReductionKeepsTheRegionsShortSideAboveTheModels() {
+    ModelManifest.Preprocessing demo = pre(64, 64, ChannelOrder.RGB);
+    ModelManifest.Preprocessing x3dS = pre(182, 182, ChannelOrder.RGB);
+    assertEquals(8, new FramePreprocessor(demo).reduction(768, 576), "vtest.avi: 96x72");
+    assertEquals(2, new FramePreprocessor(demo).reduction(320, 240), "160x120; 1/4 would be 60 high");
+    assertEquals(1, new FramePreprocessor(demo).reduction(100, 80));
+    assertEquals(4, new FramePreprocessor(x3dS).reduction(1920, 1080), "1080p for X3D-S: 480x270");
+    assertEquals(2, new FramePreprocessor(x3dS).reduction(1280, 720), "720p: 640x360; 1/4 is 180 high");
+    RegionOfInterest half = new RegionOfInterest(0.25, 0.0, 0.5, 1.0);
+    assertEquals(4, new FramePreprocessor(demo, half).reduction(768, 576), "region 384 wide: 96 at 1/4, 48 at 1/8");
+    FramePreprocessor p = new FramePreprocessor(demo);
+    assertEquals(8, p.reducer().applyAsInt(768, 576));
+    assertEquals(2, p.reducer().applyAsInt(320, 240), "a new frame size is worked out anew");
+  }
+
   @ParameterizedTest(name = "{0}x{1} -> short {2}, crop {3}, {4}")
   @MethodSource("geometries")
   void matchesOpenCvFullFrameLinearResizeThenCrop(int w, int h, int shortSide, int crop, RegionOfInterest roi) {

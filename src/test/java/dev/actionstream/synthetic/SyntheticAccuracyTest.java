@@ -71,7 +71,7 @@ class SyntheticAccuracyTest {
   }
 
   /**
-   * The target is 95 % here too (97.5 % with the default seeds, 93–96 % with others), but this model
+   * The target is 95 % here too (100 % of 159 windows with the default seeds for the current model), but this model
    * may be retrained while the renderer stays: the assertion is a floor against regressions.
    */
   @Test
@@ -80,7 +80,21 @@ class SyntheticAccuracyTest {
     assertTrue(accuracy >= 0.90, "demo SlowFast accuracy " + accuracy);
   }
 
+  /**
+   * {@code input.decode-scale: auto} decodes these 320×240 JPEGs at 1/2 (160×120, still above the
+   * model's 64-pixel short side): the same windows must be recognised as well.
+   */
+  @Test
+  void tinyX3dKeepsItsAccuracyWithReducedJpegDecoding() throws Exception {
+    double accuracy = evaluate(Path.of("models", "demo", "x3d", "manifest.yaml"), true);
+    assertTrue(accuracy >= 0.95, "demo X3D accuracy with decode-scale auto " + accuracy);
+  }
+
   private static double evaluate(Path manifestFile) throws OrtException, FrameRejected, IOException {
+    return evaluate(manifestFile, false);
+  }
+
+  private static double evaluate(Path manifestFile, boolean reduced) throws OrtException, FrameRejected, IOException {
     ModelManifest m = ManifestLoader.load(manifestFile);
     Action[] actions = Action.values();
     assertEquals(Arrays.stream(actions).map(Action::label).toList(), m.labels(), "label order");
@@ -110,7 +124,10 @@ class SyntheticAccuracyTest {
             int k = idx[i];
             if (planes[k] == null) {
               planes[k] = new float[pre.frameFloats()];
-              pre.process(decoder.decode(f.jpegs().get(k)), ChannelOrder.BGR, planes[k], 0);
+              byte[] jpeg = f.jpegs().get(k);
+              pre.process(
+                  decoder.decode(jpeg, jpeg.length, reduced ? pre.reducer() : FrameDecoder.FULL_SIZE),
+                  ChannelOrder.BGR, planes[k], 0);
             }
             clip[i] = planes[k];
           }
@@ -125,7 +142,7 @@ class SyntheticAccuracyTest {
         }
       }
     }
-    return report(m.name(), confusion, actions);
+    return report(m.name() + (reduced ? " (decode-scale auto)" : ""), confusion, actions);
   }
 
   /** t_i = end − D + i·D/(T−1): the first sample at the window start, the last at its end. */

@@ -69,7 +69,7 @@ class TopologyLoaderTest {
                 tmp,
                 """
                 bootstrap-servers: 'b1:9092, b2:9093'
-                input: {topic: cam-frames, max-frame-bytes: 500000, max-frame-pixels: 2073600}
+                input: {topic: cam-frames, max-frame-bytes: 500000, max-frame-pixels: 2073600, decode-scale: auto}
                 windows: {hop: 500ms, grace: 0s, min-distinct-frames: 8, max-future: 1m}
                 realtime: {policy: backfill, max-lag: 2h}
                 inference: {provider: cpu, threads: 3, batch: 4, device-id: 1, max-wait: 20ms}
@@ -88,7 +88,7 @@ class TopologyLoaderTest {
                 """));
 
     assertEquals("b1:9092, b2:9093", t.bootstrapServers());
-    assertEquals(new Input("cam-frames", 500_000, 2_073_600L), t.input());
+    assertEquals(new Input("cam-frames", 500_000, 2_073_600L, TopologyConfig.DecodeScale.AUTO), t.input());
     assertEquals(
         new Windows(Duration.ofMillis(500), Duration.ZERO, 8, Duration.ofMinutes(1)), t.windows());
     assertEquals(new Realtime(Policy.BACKFILL, Duration.ofHours(2)), t.realtime());

@@ -35,6 +35,7 @@ class TopologyValidationTest {
           windows: 1s                             | windows                       | must be a mapping with keys [hop, grace, min-distinct-frames, max-future], got '1s'
           colour: red                             | colour                        | unknown key (allowed here: application-id,
           realtime: {policy: live}                | realtime.policy               | 'live' not one of (realtime, backfill)
+          input: {decode-scale: half}             | input.decode-scale            | 'half' not one of (full, auto)
           realtime: {max-lag: 0ms}                | realtime.max-lag              | must be > 0, got 0ms
           realtime: {maxlag: 5s}                  | realtime.maxlag               | did you mean 'max-lag'?
           inference: {provider: tpu}              | inference.provider            | 'tpu' not one of (cpu, cuda, tensorrt)

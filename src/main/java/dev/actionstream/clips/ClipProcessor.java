@@ -202,6 +202,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     float[] planes;
     CameraClock before;
     CameraClock stored;
+    Bytes key;
     try {
       f = contract.check(record.key(), record.value(), record.headers(), record.timestamp(), now);
       stored = clocks.get(f.camera());
@@ -218,7 +219,8 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
                     clock.streamTime(),
                     plan.grace()));
       }
-      if (frames.contains(FrameKeys.key(f.camera(), f.captureTs(), f.seq()))) {
+      key = FrameKeys.key(f.camera(), f.captureTs(), f.seq());
+      if (frames.contains(key)) {
         // Same (camera, capture time, seq) as a frame already held: a resend. Keeping the first
         // keeps the window exactly as predicted, or about to be, and says so instead of
         // silently overwriting it.
@@ -236,7 +238,6 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
       return;
     }
     metrics.frameIn(f.camera());
-    Bytes key = FrameKeys.key(f.camera(), f.captureTs(), f.seq());
     long offset = context.recordMetadata().map(RecordMetadata::offset).orElseThrow();
     frames.put(
         key,
@@ -300,12 +301,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     long t0 = System.nanoTime();
     Map<String, Long> streamTimes = new HashMap<>();
     long read =
-        FrameReplay.read(
-            context.appConfigs(),
-            config.input().topic(),
-            context.taskId().partition(),
-            from,
-            r -> replayOne(r, streamTimes));
+        FrameReplay.read(config, context.taskId().partition(), from, r -> replayOne(r, streamTimes));
     for (String camera : marks.keySet()) {
       lastArrival.put(camera, context.currentSystemTimeMs()); // silent from now on, as far as we know
       CameraClock clock = clocks.get(camera);

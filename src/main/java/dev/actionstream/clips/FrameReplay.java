@@ -1,9 +1,10 @@
 package dev.actionstream.clips;
 
+import dev.actionstream.config.KafkaProperties;
+import dev.actionstream.topology.TopologyConfig;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
+import java.util.Properties;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -11,8 +12,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.apache.kafka.streams.StreamsConfig;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,9 +20,10 @@ import org.slf4j.LoggerFactory;
  * there: the frames a task held when it was last closed or crashed. Records from the committed
  * offset on are not replayed; the task's own consumer processes them next.
  *
- * <p>The consumer gets the application's consumer settings, reads committed data only, and joins
- * no group: the group id is set only to look up the committed offset, which under exactly-once
- * waits until the last owner's transaction has been committed or aborted.
+ * <p>The consumer connects as the topology's {@code streams} settings say (TLS, SASL), reads
+ * committed data only, and joins no group: the group id is set only to look up the committed
+ * offset, which under exactly-once waits until the last owner's transaction has been committed or
+ * aborted.
  */
 final class FrameReplay {
   private static final Logger log = LoggerFactory.getLogger(FrameReplay.class);
@@ -32,45 +32,19 @@ final class FrameReplay {
   private FrameReplay() {}
 
   /**
-   * The application's consumer settings (brokers, security, fetch sizes): plain consumer keys,
-   * then those under Kafka Streams' {@code consumer.} and {@code restore.consumer.} prefixes.
-   */
-  static Map<String, Object> consumerConfigs(Map<String, Object> appConfigs) {
-    Map<String, Object> c = new HashMap<>();
-    Set<String> names = ConsumerConfig.configNames();
-    for (String prefix : List.of("", StreamsConfig.CONSUMER_PREFIX, StreamsConfig.RESTORE_CONSUMER_PREFIX)) {
-      appConfigs.forEach(
-          (k, v) -> {
-            if (k.startsWith(prefix) && names.contains(k.substring(prefix.length()))) {
-              c.put(k.substring(prefix.length()), v);
-            }
-          });
-    }
-    return c;
-  }
-
-  /**
    * Calls {@code each} for every committed record of {@code partition} in [from, committed).
    *
    * @return records replayed
    */
-  static long read(
-      Map<String, Object> appConfigs,
-      String topic,
-      int partition,
-      long from,
-      Consumer<ConsumerRecord<byte[], byte[]>> each) {
-    String applicationId = String.valueOf(appConfigs.get(StreamsConfig.APPLICATION_ID_CONFIG));
-    Map<String, Object> c = consumerConfigs(appConfigs);
-    c.put(ConsumerConfig.CLIENT_ID_CONFIG, applicationId + "-frame-replay-" + partition);
-    c.put(ConsumerConfig.GROUP_ID_CONFIG, applicationId);
-    c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-    c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+  static long read(TopologyConfig config, int partition, long from, Consumer<ConsumerRecord<byte[], byte[]>> each) {
+    Properties c = KafkaProperties.committedReader(config.bootstrapServers(), config.streams());
+    c.put(ConsumerConfig.CLIENT_ID_CONFIG, config.applicationId() + "-frame-replay-" + partition);
+    c.put(ConsumerConfig.GROUP_ID_CONFIG, config.applicationId()); // for committed() only: no subscribe
+    c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Math.max(1 << 20, config.input().maxFrameBytes() + (64 << 10)));
     // Deleted by retention already: replay what is left and say so (below).
     c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-    TopicPartition tp = new TopicPartition(topic, partition);
-    try (KafkaConsumer<byte[], byte[]> consumer =
-        new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+    TopicPartition tp = new TopicPartition(config.input().topic(), partition);
+    try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c)) {
       OffsetAndMetadata committed = consumer.committed(Set.of(tp), WAIT).get(tp);
       if (committed == null || committed.offset() <= from) {
         return 0;

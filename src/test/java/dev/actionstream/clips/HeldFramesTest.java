@@ -80,21 +80,4 @@ class HeldFramesTest {
     assertEquals(2, gone.size());
     assertTrue(gone.stream().allMatch(e -> e.getValue().parked()));
   }
-
-  @Test
-  void replayReadsTheApplicationsConsumerSettingsPrefixedOrNot() {
-    Map<String, Object> c =
-        FrameReplay.consumerConfigs(
-            Map.of(
-                "application.id", "app",
-                "bootstrap.servers", "h:9092",
-                "security.protocol", "SSL",
-                "consumer.max.partition.fetch.bytes", 5_000_000,
-                "restore.consumer.fetch.max.bytes", 9_000_000,
-                "producer.linger.ms", 5));
-    assertEquals(
-        Map.of("bootstrap.servers", "h:9092", "security.protocol", "SSL",
-            "max.partition.fetch.bytes", 5_000_000, "fetch.max.bytes", 9_000_000),
-        c);
-  }
 }

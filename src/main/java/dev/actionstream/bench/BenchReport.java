@@ -21,6 +21,7 @@ import java.util.Map;
 public record BenchReport(
     Settings options,
     Realtime realtime,
+    Drain saturatedFirstPass,
     List<Drain> saturated,
     List<Bare> bare,
     Map<String, Object> pytorch,
@@ -108,8 +109,8 @@ public record BenchReport(
 
   /** Topology overhead: the engine with a trivial model vs a hand-written consumer, frames/s. */
   public record Overhead(
-      String model, int cameras, long frames, double rawSeconds, double rawFramesPerS, Drain engine,
-      Double engineOverRaw) {}
+      String model, int cameras, long frames, double rawSeconds, double rawFramesPerS, Drain engineFirstPass,
+      Drain engine, Double engineOverRaw) {}
 
   static final ObjectMapper JSON = new ObjectMapper()
       .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -140,6 +141,11 @@ public record BenchReport(
   public void print(PrintStream out) {
     if (realtime != null) {
       printRealtime(out, realtime);
+    }
+    if (saturatedFirstPass != null) {
+      Drain d = saturatedFirstPass;
+      out.printf(Locale.ROOT, "saturated, first pass (JIT warm-up, not in the ratios): %.2f clips/s, CPU %s%n",
+          d.clipsPerS(), pct(d.processCpu()));
     }
     for (Drain d : saturated) {
       out.printf(Locale.ROOT,
@@ -176,9 +182,11 @@ public record BenchReport(
       Drain e = overhead.engine();
       out.printf(Locale.ROOT,
           "overhead (%s, %d cameras, %d frames): raw consumer %.1f frames/s (%.1f s), engine %.1f frames/s "
-              + "(%.1f s, decodes/frame %s, stages %s of wall time)%s: engine/raw %s (goal >= 0.8)%n",
+              + "(%.1f s; first pass %s frames/s; decodes/frame %s, stages %s of wall time)%s: engine/raw %s (goal >= 0.8)%n",
           overhead.model(), overhead.cameras(), overhead.frames(), overhead.rawFramesPerS(), overhead.rawSeconds(),
-          e.framesPerS(), e.seconds(), num(e.decodesPerFrame(), "%.3f"), pct(e.stagesOfWall()),
+          e.framesPerS(), e.seconds(),
+          overhead.engineFirstPass() == null ? "-" : num(overhead.engineFirstPass().framesPerS(), "%.1f"),
+          num(e.decodesPerFrame(), "%.3f"), pct(e.stagesOfWall()),
           e.complete() ? "" : " INCOMPLETE",
           num(overhead.engineOverRaw(), "%.3f"));
       printStages(out, e.stages());

@@ -35,7 +35,9 @@ final class BenchTopology {
     Windows windows = new Windows(hop == null ? w.hop() : hop, w.grace(),
         Math.min(w.minDistinctFrames(), model.clip().frames()), w.maxFuture());
     Inference i = base.inference();
-    Inference inference = new Inference(i.provider(), threads == null ? i.threads() : threads, batch, i.deviceId());
+    Inference inference =
+        new Inference(i.provider(), threads == null ? i.threads() : threads, batch, i.deviceId(), i.maxWait())
+            .withOverlap(i.overlap());
     Outputs o = base.outputs();
     Outputs outputs = new Outputs(applicationId + "-predictions", applicationId + "-events",
         applicationId + "-alerts", applicationId + "-dead-letters", Math.min(o.topK(), model.output().classes()));

@@ -20,6 +20,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.header.internals.RecordHeaders;
@@ -59,6 +62,13 @@ import org.slf4j.LoggerFactory;
  * persists the window as taken. A commit, crash or rebalance while windows wait therefore loses
  * none: whoever opens the task next finds those windows due in the store and takes them
  * ({@link #recover}) before anything else.
+ *
+ * <p><b>Overlap</b> ({@code inference.overlap}, the default): a batch that is ready runs on an
+ * inference thread while the stream thread goes on decoding the next frames; its predictions are
+ * forwarded from the stream thread at the next frame or timer tick once the run is done. At most
+ * one run per task is in flight (a second ready batch waits for it), and its windows count as
+ * waiting in the sense above: they stay due in the store until their predictions are forwarded,
+ * so a commit, crash or rebalance during the run loses none.
  */
 public final class ClipProcessor implements Processor<byte[], byte[], Object, Object> {
   private static final Logger log = LoggerFactory.getLogger(ClipProcessor.class);
@@ -89,13 +99,15 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
   private DecodedFrames decoded;
   private FrameDecoder decoder;
   private final Map<String, FramePreprocessor> preprocessors = new HashMap<>();
-  private WindowBatch batch;
+  private WindowBatch batch; // filling
+  private WindowBatch spare; // the other batch's buffers when no run is in flight
+  private InFlight inFlight; // the batch running on the inference thread, or null
+  private final Executor runner; // null: runs on the stream thread
   private final int batchSize;
   private final long maxWaitMs;
-  // Cameras with windows in the batch: their clock after those windows (the store holds the one
-  // before, see settle) and that earlier clock.
+  // Cameras with windows waiting (filling or in flight): their clock after those windows (the
+  // store holds the one before, see settle).
   private final Map<String, CameraClock> ahead = new HashMap<>();
-  private final Map<String, CameraClock> held = new HashMap<>();
   private String processing; // the camera whose frame is being processed; null in punctuation
   private boolean recovered;
   private final int[] picks;
@@ -108,8 +120,20 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
    */
   static final long PARK_AFTER_MS = 30_000;
 
-  public ClipProcessor(TopologyConfig config, ModelSession session, EngineMetrics metrics) {
+  /** A batch whose model run was handed to the inference thread. */
+  private record InFlight(WindowBatch batch, CompletableFuture<List<WindowBatch.Scored>> result) {}
+
+  /** Overlap tick: how often a quiet task looks whether its run is done. */
+  public static final long OVERLAP_TICK_MS = 10;
+
+  /**
+   * @param runner the inference thread(s) that model runs overlap with, or null to run the model on
+   *     the stream thread
+   */
+  public ClipProcessor(
+      TopologyConfig config, ModelSession session, EngineMetrics metrics, Executor runner) {
     this.config = config;
+    this.runner = runner;
     this.session = session;
     this.metrics = metrics;
     ModelManifest m = config.model();
@@ -140,27 +164,33 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     this.decoded = new DecodedFrames(ActionStores.DECODED_CACHE_FLOATS);
     this.decoder = new FrameDecoder(config.input().maxFramePixels());
     this.batch = new WindowBatch(session, batchSize, metrics);
+    this.spare = runner == null ? null : new WindowBatch(session, batchSize, metrics);
+    this.inFlight = null;
     // A task that is revived reuses its processor: start from the stores alone.
     frames.clear();
     marks.clear();
     lastArrival.clear();
     ahead.clear();
-    held.clear();
     recovered = false;
     try (KeyValueIterator<Bytes, byte[]> it = parkedFrames.all()) {
       it.forEachRemaining(kv -> frames.put(kv.key, new HeldFrames.Held(kv.value, HeldFrames.PARKED, ReplayMark.NO_TIME)));
     }
     replay();
     context.schedule(Duration.ofMillis(PARK_AFTER_MS / 6), PunctuationType.WALL_CLOCK_TIME, this::parkSilent);
-    if (batchSize > 1) {
-      // Wakes often enough that no window waits much past max-wait when input goes quiet.
-      long every = Math.max(1, maxWaitMs / 2);
+    if (batchSize > 1 || runner != null) {
+      // Wakes often enough that no window waits much past max-wait, and no finished run waits
+      // for a frame, when input goes quiet.
+      long every = Math.max(1, batchSize > 1 ? maxWaitMs / 2 : OVERLAP_TICK_MS);
+      if (runner != null) {
+        every = Math.min(every, OVERLAP_TICK_MS);
+      }
       context.schedule(Duration.ofMillis(every), PunctuationType.WALL_CLOCK_TIME, this::onTimer);
     }
   }
 
   private void onTimer(long wallMs) {
     recover();
+    collectIfDone();
     // Kafka Streams' wall clock (the punctuation time), which tests can drive.
     if (!batch.isEmpty() && batch.waitedMs(wallMs) >= maxWaitMs) {
       flush();
@@ -197,6 +227,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
   @Override
   public void process(Record<byte[], byte[]> record) {
     recover();
+    collectIfDone();
     long now = context.currentSystemTimeMs();
     IncomingFrame f;
     float[] planes;
@@ -365,14 +396,17 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
    * waiting window (with the newest stream time), so that those windows stay due there.
    */
   private void settle(String camera, CameraClock clock, CameraClock stored) {
-    if (batch.holds(camera)) {
+    WindowBatch.Pending first = inFlight == null ? null : inFlight.batch().first(camera);
+    if (first == null) {
+      first = batch.first(camera);
+    }
+    if (first != null) {
       ahead.put(camera, clock);
-      CameraClock before = held.get(camera);
+      CameraClock before = first.before();
       clocks.put(camera, new CameraClock(clock.streamTime(), before.nextEnd(), before.lastEnd()));
       return;
     }
     ahead.remove(camera);
-    held.remove(camera);
     clocks.put(camera, clock);
     if (stored == null || clock.nextEnd() != stored.nextEnd()) {
       // Only a taken window moves the retention edge: purge then, not on every frame.
@@ -381,20 +415,79 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     }
   }
 
-  /** Runs the batch, forwards its predictions in order, and settles the cameras it held. */
+  /**
+   * Runs the filling batch: on the stream thread, forwarding its predictions at once, or (overlap)
+   * on the inference thread after the run in flight, if any, has been collected.
+   */
   private void flush() {
     if (batch.isEmpty()) {
       return;
     }
-    java.util.Set<String> cameras = batch.cameras();
+    if (runner == null) {
+      List<WindowBatch.Scored> scored;
+      try {
+        scored = batch.run();
+      } catch (OrtException e) {
+        throw inferenceFailed(batch, e);
+      }
+      forward(batch, scored);
+      return;
+    }
+    if (inFlight != null) {
+      collect(); // one run at a time: the next batch needs the buffers it frees
+    }
+    WindowBatch ready = batch;
+    batch = spare;
+    spare = null;
+    inFlight =
+        new InFlight(
+            ready,
+            CompletableFuture.supplyAsync(
+                () -> {
+                  try {
+                    return ready.run();
+                  } catch (OrtException e) {
+                    throw new CompletionException(e);
+                  }
+                },
+                runner));
+  }
+
+  /** Collects the run in flight if it is done; never waits. */
+  private void collectIfDone() {
+    if (inFlight != null && inFlight.result().isDone()) {
+      collect();
+    }
+  }
+
+  /** Waits for the run in flight and forwards its predictions. */
+  private void collect() {
+    InFlight f = inFlight;
     List<WindowBatch.Scored> scored;
     try {
-      scored = batch.run();
-    } catch (OrtException e) {
-      // Not the frames' fault: fail the task so Kafka Streams retries from the last commit; the
-      // windows are still due in the store.
-      throw new IllegalStateException("inference failed for a batch of cameras " + cameras, e);
+      scored = f.result().join();
+    } catch (CompletionException e) {
+      inFlight = null;
+      spare = f.batch();
+      Throwable cause = e.getCause() == null ? e : e.getCause();
+      throw inferenceFailed(f.batch(), cause);
     }
+    // Off the books before settling, so that settle sees only the windows still waiting.
+    inFlight = null;
+    spare = f.batch();
+    forward(f.batch(), scored);
+  }
+
+  private static IllegalStateException inferenceFailed(WindowBatch b, Throwable e) {
+    // Not the frames' fault: fail the task so Kafka Streams retries from the last commit; the
+    // windows are still due in the store.
+    return new IllegalStateException("inference failed for a batch of cameras " + b.cameras(), e);
+  }
+
+  /** Forwards a run's predictions in order, empties its batch, and settles the cameras it held. */
+  private void forward(WindowBatch b, List<WindowBatch.Scored> scored) {
+    java.util.Set<String> cameras = b.cameras();
+    b.clear();
     long now = context.currentSystemTimeMs();
     for (WindowBatch.Scored s : scored) {
       WindowBatch.Pending w = s.window();
@@ -409,8 +502,6 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
       if (!camera.equals(processing)) {
         // The one being processed settles when its loop ends.
         settle(camera, ahead.get(camera), clocks.get(camera));
-      } else {
-        held.remove(camera);
       }
     }
   }
@@ -451,8 +542,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
       }
       clip[i] = planes;
     }
-    held.putIfAbsent(camera, clock);
-    batch.add(new WindowBatch.Pending(camera, start, end, distinct), clip, now);
+    batch.add(new WindowBatch.Pending(camera, start, end, distinct, clock), clip, now);
     if (batch.isFull()) {
       flush();
     }
@@ -493,6 +583,12 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
   @Override
   public void close() {
     int dropped = batch.discard();
+    if (inFlight != null) {
+      // Let the native run end before the buffers go; its windows are still due in the store.
+      inFlight.result().handle((r, e) -> null).join();
+      dropped += inFlight.batch().discard();
+      inFlight = null;
+    }
     if (dropped > 0) {
       // Not lost: their cameras' clocks in the store still show them due (see recover).
       log.info("{} windows waiting in the batch are left to the task's next owner", dropped);

@@ -20,10 +20,19 @@ import java.util.Set;
  *
  * <p>Holds no durable state: losing a batch (crash, rebalance) loses no window, because the
  * processor persists a camera's windows as taken only once their predictions are forwarded.
+ *
+ * <p>{@link #run} may run on an inference thread while the stream thread goes on with other
+ * frames (see {@code inference.overlap}); it only reads the batch, and the stream thread neither
+ * adds to nor {@link #clear}s a batch until that run's result has been collected.
  */
 final class WindowBatch {
-  /** A window whose clip sits in slot {@code slot}. */
-  record Pending(String camera, long start, long end, int distinct) {}
+  /**
+   * A waiting window; its clip sits in the slot of its position.
+   *
+   * @param before the camera's clock before this window was taken: what the store keeps while the
+   *     window waits, so that it stays due there
+   */
+  record Pending(String camera, long start, long end, int distinct, CameraClock before) {}
 
   /** A pending window with its class probabilities and the run's time. */
   record Scored(Pending window, float[] probabilities, long runNanos) {}
@@ -59,12 +68,17 @@ final class WindowBatch {
 
   /** Whether a window of {@code camera} is waiting. */
   boolean holds(String camera) {
+    return first(camera) != null;
+  }
+
+  /** The camera's first waiting window, or null. */
+  Pending first(String camera) {
     for (Pending p : pending) {
       if (p.camera().equals(camera)) {
-        return true;
+        return p;
       }
     }
-    return false;
+    return null;
   }
 
   /** How long the oldest waiting window has waited at wall clock {@code nowMs}; 0 when empty. */
@@ -96,7 +110,10 @@ final class WindowBatch {
     return c;
   }
 
-  /** Infers every waiting window in one model run and empties the batch; results in add order. */
+  /**
+   * Infers every waiting window in one model run; results in add order. The windows stay in the
+   * batch until {@link #clear}, so that the stream thread can still see which cameras wait.
+   */
   List<Scored> run() throws OrtException {
     int n = pending.size();
     long t0 = System.nanoTime();
@@ -109,8 +126,12 @@ final class WindowBatch {
       float[] scores = buffers.scores(slot);
       out.add(new Scored(pending.get(slot), logits ? Softmax.of(scores) : scores, nanos));
     }
-    pending.clear();
     return out;
+  }
+
+  /** Empties the batch once its run's results have been taken. */
+  void clear() {
+    pending.clear();
   }
 
   /** Drops the waiting windows unrun (the task is closing; they are not taken). */

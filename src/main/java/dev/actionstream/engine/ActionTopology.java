@@ -17,11 +17,14 @@ import dev.actionstream.clips.ReplayMark;
 import dev.actionstream.clips.ClipProcessor;
 import dev.actionstream.events.CameraEpisodes;
 import dev.actionstream.events.EpisodeProcessor;
+import dev.actionstream.inference.InferenceThreads;
 import dev.actionstream.inference.ModelSession;
 import dev.actionstream.metrics.EngineMetrics;
 import dev.actionstream.topology.TopologyConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import java.util.concurrent.Executor;
+import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
 import org.apache.kafka.streams.state.Stores;
 
@@ -43,7 +46,10 @@ public final class ActionTopology {
         new ByteArrayDeserializer(),
         config.input().topic());
     // Frames -> clip windows -> inference -> one prediction per (camera, window).
-    t.addProcessor(CLIP_WINDOWS, () -> new ClipProcessor(config, session, metrics), FRAMES_SOURCE);
+    Executor runner =
+        config.inference().overlap() ? InferenceThreads.create(streamThreads(config)) : null;
+    t.addProcessor(
+        CLIP_WINDOWS, () -> new ClipProcessor(config, session, metrics, runner), FRAMES_SOURCE);
     // The clock changes with every frame; the cache sends its changelog one record per camera
     // and commit instead of one per frame.
     t.addStateStore(
@@ -72,5 +78,10 @@ public final class ActionTopology {
     t.addSink(TO_EVENTS, out.events(), ser, published, EPISODES);
     t.addSink(TO_ALERTS, out.alerts(), ser, published, EPISODES);
     return t;
+  }
+
+  private static int streamThreads(TopologyConfig config) {
+    String n = config.streams().get(StreamsConfig.NUM_STREAM_THREADS_CONFIG);
+    return n == null ? 1 : Math.max(1, Integer.parseInt(n.trim()));
   }
 }

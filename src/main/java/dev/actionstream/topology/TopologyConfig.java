@@ -43,6 +43,12 @@ public record TopologyConfig(
     }
   }
 
+  /** The same topology with other inference settings. */
+  public TopologyConfig withInference(Inference other) {
+    return new TopologyConfig(file, applicationId, bootstrapServers, model, input, windows, realtime,
+        other, outputs, episodes, cameras, streams, http);
+  }
+
   /** Without an {@code http} section: the default HTTP settings. */
   public TopologyConfig(
       Path file,
@@ -134,6 +140,7 @@ public record TopologyConfig(
    * @param gpuMemLimit bytes of GPU memory ONNX Runtime may hold (cuda/tensorrt); 0 = no limit
    * @param fp16 half precision (cuda: the manifest's fp16 variant; tensorrt: fp16 engines)
    * @param trtCacheDir TensorRT engine and timing cache directory (tensorrt); null = none
+   * @param overlap model runs on an inference thread while the stream thread goes on with frames
    */
   public record Inference(
       Provider provider,
@@ -143,16 +150,22 @@ public record TopologyConfig(
       Duration maxWait,
       long gpuMemLimit,
       boolean fp16,
-      Path trtCacheDir) {
+      Path trtCacheDir,
+      boolean overlap) {
 
-    /** CPU-style settings: default max-wait, no GPU settings. */
+    /** CPU-style settings: default max-wait, no GPU settings, overlap on. */
     public Inference(Provider provider, int threads, int batch, int deviceId) {
-      this(provider, threads, batch, deviceId, TopologyLoader.DEFAULT_MAX_WAIT, 0, false, null);
+      this(provider, threads, batch, deviceId, TopologyLoader.DEFAULT_MAX_WAIT);
     }
 
-    /** With a batching wait, no GPU settings. */
+    /** With a batching wait, no GPU settings, overlap on. */
     public Inference(Provider provider, int threads, int batch, int deviceId, Duration maxWait) {
-      this(provider, threads, batch, deviceId, maxWait, 0, false, null);
+      this(provider, threads, batch, deviceId, maxWait, 0, false, null, true);
+    }
+
+    /** The same settings with overlap on or off. */
+    public Inference withOverlap(boolean on) {
+      return new Inference(provider, threads, batch, deviceId, maxWait, gpuMemLimit, fp16, trtCacheDir, on);
     }
   }
 

@@ -90,7 +90,7 @@ public final class TopologyLoader {
   private static final List<String> REALTIME_KEYS = List.of("policy", "max-lag");
   private static final List<String> INFERENCE_KEYS =
       List.of(
-          "provider", "threads", "batch", "device-id", "max-wait",
+          "provider", "threads", "batch", "device-id", "max-wait", "overlap",
           "gpu-mem-limit", "fp16", "trt-cache-dir");
   private static final List<String> OUTPUTS_KEYS =
       List.of("predictions", "events", "alerts", "dead-letters", "top-k");
@@ -298,7 +298,8 @@ public final class TopologyLoader {
         throw s.error("trt-cache-dir", trtCache + " is a file, not a directory");
       }
     }
-    return new Inference(provider, threads, batch, deviceId, maxWait, memLimit, fp16, trtCache);
+    boolean overlap = s.bool("overlap", true);
+    return new Inference(provider, threads, batch, deviceId, maxWait, memLimit, fp16, trtCache, overlap);
   }
 
   private static Outputs outputs(Section s, ModelManifest model, String inputTopic) {

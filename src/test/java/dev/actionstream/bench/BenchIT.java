@@ -86,6 +86,9 @@ class BenchIT {
     assertTrue(stages.contains("infer") || stages.contains("assemble+infer"), stages.toString());
     assertTrue(stages.contains("publish"), stages.toString());
 
+    JsonNode first = r.get("saturated_first_pass");
+    assertTrue(first.get("complete").asBoolean() && first.get("frames").asLong() == r.get("saturated").get(0).get("frames").asLong(),
+        "the untimed first pass drains the same frames: " + first);
     JsonNode sat = r.get("saturated").get(0);
     assertTrue(sat.get("complete").asBoolean(), sat.toString());
     assertTrue(sat.get("frames").asLong() >= framesIn, "saturated drains every frame, warm-up included: " + sat);
@@ -120,6 +123,7 @@ class BenchIT {
     assertTrue(engine.get("complete").asBoolean(), engine.toString());
     assertEquals(120, engine.get("frames").asLong());
     assertEquals(120, engine.get("frames_decoded").asLong(), "each frame decoded exactly once: " + engine);
+    assertEquals(120, oh.get("engine_first_pass").get("frames").asLong(), "the engine's first pass drains them too: " + oh);
     assertTrue(oh.get("engine_over_raw").asDouble() > 0, oh.toString());
     assertTrue(r.get("realtime").isNull() && r.get("saturated").isEmpty(), r.toString());
   }

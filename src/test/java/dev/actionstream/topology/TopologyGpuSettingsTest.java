@@ -70,7 +70,7 @@ class TopologyGpuSettingsTest {
 
     // TensorRT builds fp16 engines itself: it needs no fp16 variant in the manifest.
     assertEquals(
-        new Inference(Provider.TENSORRT, CPUS, 1, 1, TopologyLoader.DEFAULT_MAX_WAIT, 2L << 30, true, tmp.resolve("cache/trt")),
+        new Inference(Provider.TENSORRT, CPUS, 1, 1, TopologyLoader.DEFAULT_MAX_WAIT, 2L << 30, true, tmp.resolve("cache/trt"), true),
         t.inference());
   }
 
@@ -91,7 +91,7 @@ class TopologyGpuSettingsTest {
     TopologyConfig t = TopologyLoader.load(file);
 
     assertEquals(
-        new Inference(Provider.CUDA, CPUS, 1, 0, TopologyLoader.DEFAULT_MAX_WAIT, 1_500_000_000L, true, null), t.inference());
+        new Inference(Provider.CUDA, CPUS, 1, 0, TopologyLoader.DEFAULT_MAX_WAIT, 1_500_000_000L, true, null, true), t.inference());
     assertEquals(tmp.resolve("x3d.fp16.onnx"), t.model().onnxFp16());
   }
 
@@ -99,7 +99,7 @@ class TopologyGpuSettingsTest {
   void withoutGpuSettingsTheDefaultsAreCpuAndNoLimits() {
     Inference i = TopologyLoader.load(TopologyFiles.minimal(tmp, "")).inference();
 
-    assertEquals(new Inference(Provider.CPU, CPUS, 1, 0, TopologyLoader.DEFAULT_MAX_WAIT, 0, false, null), i);
+    assertEquals(new Inference(Provider.CPU, CPUS, 1, 0, TopologyLoader.DEFAULT_MAX_WAIT, 0, false, null, true), i);
   }
 
   @Test

@@ -203,7 +203,8 @@ def spec_manifest(spec: archs.ArchSpec, onnx_file: str = "model.onnx", labels_fi
         name=spec.name, family=spec.family, description=spec.description,
         frames=spec.frames, sampling_rate=spec.sampling_rate, reference_fps=spec.reference_fps,
         inputs=spec.inputs, short_side=spec.short_side, crop=spec.crop,
-        mean=spec.mean, std=spec.std, labels_file=labels_file, num_classes=spec.num_classes,
+        mean=spec.mean, std=spec.std, scale=spec.scale, channel_order=spec.channel_order,
+        labels_file=labels_file, num_classes=spec.num_classes,
         onnx_file=onnx_file, onnx_fp16_file=onnx_fp16_file, output_name=spec.output_name,
         output_type=spec.output_type, source=source)
 
@@ -405,7 +406,17 @@ def export(spec_name: str, out_dir: str, checkpoint: Optional[str] = None, seed:
 
 # ---- official manifests (config/models) -----------------------------------------------------
 
-OFFICIAL = ("x3d_xs", "x3d_s", "x3d_m", "slowfast_r50")
+OFFICIAL = ("x3d_xs", "x3d_s", "x3d_m", "slowfast_r50", "r3d_18", "mc3_18", "r2plus1d_18", "s3d",
+            "c3d", "i3d", "t3d")
+
+
+def torchvision_checkpoints() -> Dict[str, str]:
+    """torchvision's Kinetics-400 weight files for its video models (from the weights enums, no
+    network): `--checkpoint` loads them as they are, the names being torchvision's own."""
+    from torchvision.models import video
+    enums = {"r3d_18": "R3D_18_Weights", "mc3_18": "MC3_18_Weights", "r2plus1d_18": "R2Plus1D_18_Weights",
+             "s3d": "S3D_Weights"}
+    return {name: getattr(video, enum).KINETICS400_V1.url for name, enum in enums.items() if hasattr(video, enum)}
 
 
 def default_config_dir() -> str:
@@ -424,7 +435,7 @@ def write_official_manifests(config_dir: Optional[str] = None, names: Sequence[s
         spec = archs.get(name)
         torch.manual_seed(0)
         params = parameter_count(spec.build())
-        ckpt = OFFICIAL_CHECKPOINTS.get(name)
+        ckpt = OFFICIAL_CHECKPOINTS.get(name) or torchvision_checkpoints().get(name)
         command = (f"cd tools && python3 -m modelkit.export --arch {name}"
                    + (f" --checkpoint {os.path.basename(ckpt)}" if ckpt else "") + f" --out ../models/{name}")
         source = {"arch": name, "weights": ckpt or "random", "parameters": params, "export": command}

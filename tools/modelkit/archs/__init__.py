@@ -33,6 +33,8 @@ class ArchSpec:
     reference_fps: float = 30.0
     mean: Sequence[float] = KINETICS_MEAN
     std: Sequence[float] = KINETICS_STD
+    scale: float = 1.0 / 255.0        # pixel values x scale before mean/std
+    channel_order: str = "RGB"        # order of C (and of mean/std)
     output_name: str = "logits"
     output_type: str = "logits"
     description: str = ""
@@ -149,3 +151,28 @@ register(ArchSpec(
     frames=32, sampling_rate=1, reference_fps=15.0, short_side=256, crop=224,
     inputs=[single_input("input", 32)], mean=IMAGENET_MEAN, std=IMAGENET_STD,
     description="torchvision s3d (separable Inception 3D), Kinetics-400, 32 frames at 15 fps, 224x224"))
+
+
+# ---- the other 3D ConvNets of the literature (archs/classic.py; random weights) -------------
+# Their clip and preprocessing contracts are ours, chosen per network for streaming on a CPU;
+# they vary the manifest's knobs (Caffe-style BGR in 0-255 for C3D, [-1, 1] for I3D).
+CAFFE_BGR_MEAN = (104.0, 117.0, 123.0)  # ImageNet channel means, BGR, 0-255 (Caffe convention)
+register(ArchSpec(
+    name="c3d", family="c3d", builder="classic:c3d",
+    frames=16, sampling_rate=1, reference_fps=15.0, short_side=128, crop=112,
+    inputs=[single_input("input", 16)], mean=CAFFE_BGR_MEAN, std=(1.0, 1.0, 1.0),
+    scale=1.0, channel_order="BGR",
+    description="C3D (Tran et al. 2015): 8 3x3x3 convolutions, 2 fully connected layers; "
+                "16 frames at 15 fps, 112x112, Caffe-style BGR input in 0-255"))
+register(ArchSpec(
+    name="i3d", family="i3d", builder="classic:i3d",
+    frames=32, sampling_rate=1, reference_fps=25.0, short_side=256, crop=224,
+    inputs=[single_input("input", 32)], mean=(0.5, 0.5, 0.5), std=(0.5, 0.5, 0.5),
+    description="I3D (Carreira and Zisserman 2017): Inception-v1 inflated to 3D; "
+                "32 frames at 25 fps, 224x224, pixels in [-1, 1]"))
+register(ArchSpec(
+    name="t3d", family="t3d", builder="classic:t3d",
+    frames=16, sampling_rate=2, reference_fps=30.0, short_side=128, crop=112,
+    inputs=[single_input("input", 16)],
+    description="T3D (Diba et al. 2017): 3D DenseNet-121 with Temporal Transition Layers "
+                "(temporal depths 1, 3, 5); 16 frames every 2nd at 30 fps, 112x112"))

@@ -172,12 +172,19 @@ def test_unknown_arch_is_an_error(capsys, tmp_path):
 
 def test_official_manifests_validate(tmp_path):
     paths = ex.write_official_manifests(str(tmp_path))
-    assert [os.path.basename(p) for p in paths] == ["x3d_xs.yaml", "x3d_s.yaml", "x3d_m.yaml", "slowfast_r50.yaml"]
+    assert [os.path.basename(p) for p in paths] == [
+        "x3d_xs.yaml", "x3d_s.yaml", "x3d_m.yaml", "slowfast_r50.yaml", "r3d_18.yaml", "mc3_18.yaml",
+        "r2plus1d_18.yaml", "s3d.yaml", "c3d.yaml", "i3d.yaml", "t3d.yaml"]
     for p in paths:
         m = load_manifest(p)
         assert m["onnx"] == f"../../models/{m['name']}/model.onnx"
         assert m["labels"] == "labels/kinetics400.txt"
     assert load_manifest(paths[3])["output"]["type"] == "logits"
+    # torchvision's weight files are named for --checkpoint; our own families export random weights.
+    r3d = load_manifest(paths[4])["source"]
+    assert r3d["weights"].startswith("https://download.pytorch.org/models/r3d_18")
+    assert "--checkpoint r3d_18-" in r3d["export"]
+    assert load_manifest(paths[8])["source"]["export"] == "cd tools && python3 -m modelkit.export --arch c3d --out ../models/c3d"
     assert load_manifest(paths[0])["output"]["type"] == "probabilities"
 
 

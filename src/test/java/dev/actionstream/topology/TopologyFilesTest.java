@@ -29,7 +29,8 @@ class TopologyFilesTest {
   void everyShippedTopologyIsTested() throws IOException {
     try (var files = Files.list(DIR)) {
       assertEquals(
-          List.of("demo-slowfast.yaml", "demo.yaml", "slowfast-r50.yaml", "x3d-s.yaml"),
+          List.of("c3d.yaml", "demo-slowfast.yaml", "demo.yaml", "i3d.yaml", "mc3-18.yaml", "r2plus1d-18.yaml",
+              "r3d-18.yaml", "s3d.yaml", "slowfast-r50.yaml", "t3d.yaml", "x3d-s.yaml"),
           files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yaml")).sorted()
               .toList());
     }
@@ -58,7 +59,8 @@ class TopologyFilesTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"x3d-s.yaml, x3d_s", "slowfast-r50.yaml, slowfast_r50"})
+  @CsvSource({"x3d-s.yaml, x3d_s", "slowfast-r50.yaml, slowfast_r50", "r3d-18.yaml, r3d_18", "mc3-18.yaml, mc3_18",
+      "r2plus1d-18.yaml, r2plus1d_18", "s3d.yaml, s3d", "c3d.yaml, c3d", "i3d.yaml, i3d", "t3d.yaml, t3d"})
   void officialTopologyLoadsWithoutItsOnnxFile(String file, String model) {
     TopologyConfig t = TopologyLoader.load(DIR.resolve(file));
 
@@ -68,7 +70,8 @@ class TopologyFilesTest {
   }
 
   @ParameterizedTest
-  @CsvSource({"x3d-s.yaml, x3d_s", "slowfast-r50.yaml, slowfast_r50"})
+  @CsvSource({"x3d-s.yaml, x3d_s", "slowfast-r50.yaml, slowfast_r50", "r3d-18.yaml, r3d_18",
+      "mc3-18.yaml, mc3_18", "r2plus1d-18.yaml, r2plus1d_18", "s3d.yaml, s3d"})
   void missingOnnxFileIsReportedWithTheExportCommand(String file, String arch) {
     Path topology = DIR.resolve(file);
     TopologyConfig t = TopologyLoader.load(topology);
@@ -88,33 +91,55 @@ class TopologyFilesTest {
     assertTrue(e.reason().contains("download the checkpoint first: https://"), e.getMessage());
   }
 
+  /** Networks without published weights in our layout: the export command, no checkpoint. */
+  @ParameterizedTest
+  @CsvSource({"c3d.yaml, c3d", "i3d.yaml, i3d", "t3d.yaml, t3d"})
+  void missingOnnxFileOfARandomWeightFamilyGivesTheExportCommand(String file, String arch) {
+    Path topology = DIR.resolve(file);
+    assumeTrue(!Files.exists(TopologyLoader.load(topology).model().onnx()), "the user has exported " + arch);
+
+    TopologyError e = assertThrows(TopologyError.class, () -> TopologyLoader.loadAndCheck(topology, null));
+
+    assertEquals("model", e.field());
+    assertTrue(e.reason().contains("Create it from the repository root with: cd tools && python3 -m "
+        + "modelkit.export --arch " + arch + " --out ../models/" + arch), e.getMessage());
+  }
+
   /**
-   * x3d-s.yaml in full, with the X3D-S that bin/test exports to target/test-models (random
-   * weights, the official architecture): the shipped file in a copy of the repository layout.
+   * Each family's topology file in full, with the model bin/test exports to target/test-models
+   * (random weights, the same architecture): the shipped file in a copy of the repository layout.
    */
-  @Test
-  void x3dsTopologyPassesTheCheckWithAnExportedModel() throws IOException {
-    Path exported = Path.of("target/test-models/x3d_s").toAbsolutePath();
+  @ParameterizedTest
+  @CsvSource({"x3d-s.yaml, x3d_s, 'input float32[batch,3,13,182,182]'",
+      "r3d-18.yaml, r3d_18, 'input float32[batch,3,16,112,112]'",
+      "mc3-18.yaml, mc3_18, 'input float32[batch,3,16,112,112]'",
+      "r2plus1d-18.yaml, r2plus1d_18, 'input float32[batch,3,16,112,112]'",
+      "s3d.yaml, s3d, 'input float32[batch,3,32,224,224]'",
+      "c3d.yaml, c3d, 'input float32[batch,3,16,112,112]'",
+      "i3d.yaml, i3d, 'input float32[batch,3,32,224,224]'",
+      "t3d.yaml, t3d, 'input float32[batch,3,16,112,112]'"})
+  void familyTopologyPassesTheCheckWithAnExportedModel(String file, String arch, String input) throws IOException {
+    Path exported = Path.of("target/test-models/" + arch).toAbsolutePath();
     assumeTrue(
         Files.isRegularFile(exported.resolve("model.onnx")),
-        "no X3D-S export in target/test-models (bin/test makes one)");
+        "no " + arch + " export in target/test-models (bin/test makes one)");
     Path models = Files.createDirectories(tmp.resolve("config/models/labels"));
-    Files.copy(Path.of("config/models/x3d_s.yaml"), tmp.resolve("config/models/x3d_s.yaml"));
+    Files.copy(Path.of("config/models/" + arch + ".yaml"), tmp.resolve("config/models/" + arch + ".yaml"));
     Files.copy(Path.of("config/models/labels/kinetics400.txt"), models.resolve("kinetics400.txt"));
     Files.createDirectories(tmp.resolve("models"));
-    Files.createSymbolicLink(tmp.resolve("models/x3d_s"), exported);
-    Path topology = Files.createDirectories(tmp.resolve("topologies")).resolve("x3d-s.yaml");
-    Files.copy(DIR.resolve("x3d-s.yaml"), topology);
+    Files.createSymbolicLink(tmp.resolve("models/" + arch), exported);
+    Path topology = Files.createDirectories(tmp.resolve("topologies")).resolve(file);
+    Files.copy(DIR.resolve(file), topology);
 
     TopologyConfig t = TopologyLoader.loadAndCheck(topology, null);
 
-    assertEquals("x3d_s", t.model().name());
-    assertEquals(
-        List.of("input float32[batch,3,13,182,182]"), ModelCheck.check(t).inputs());
+    assertEquals(arch, t.model().name());
+    assertEquals(List.of(input), ModelCheck.check(t).inputs());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"demo.yaml", "demo-slowfast.yaml", "x3d-s.yaml", "slowfast-r50.yaml"})
+  @ValueSource(strings = {"demo.yaml", "demo-slowfast.yaml", "x3d-s.yaml", "slowfast-r50.yaml", "r3d-18.yaml",
+      "mc3-18.yaml", "r2plus1d-18.yaml", "s3d.yaml", "c3d.yaml", "i3d.yaml", "t3d.yaml"})
   void shippedTopologiesNameDistinctApplicationsAndTopics(String file) {
     TopologyConfig t = TopologyLoader.load(DIR.resolve(file));
 

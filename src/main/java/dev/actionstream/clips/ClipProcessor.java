@@ -468,6 +468,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
       scored = f.result().join();
     } catch (CompletionException e) {
       inFlight = null;
+      f.batch().discard(); // still due in the store: the task's next owner takes them
       spare = f.batch();
       Throwable cause = e.getCause() == null ? e : e.getCause();
       throw inferenceFailed(f.batch(), cause);

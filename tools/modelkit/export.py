@@ -326,7 +326,8 @@ def check_onnx(path: str, spec: archs.ArchSpec, num_classes: int) -> Dict[str, A
 
 def export(spec_name: str, out_dir: str, checkpoint: Optional[str] = None, seed: int = 0,
            model: Optional[nn.Module] = None, weights: Optional[str] = None,
-           golden_size: Tuple[int, int] = GOLDEN_SIZE, fp16: bool = False) -> Dict[str, Any]:
+           golden_size: Tuple[int, int] = GOLDEN_SIZE, fp16: bool = False,
+           real_frames: Optional[str] = None) -> Dict[str, Any]:
     """Export `spec_name` into out_dir (model.onnx, manifest.yaml, labels.txt, golden/).
 
     model: an already built (e.g. trained) module to export instead of building one; it is
@@ -335,6 +336,7 @@ def export(spec_name: str, out_dir: str, checkpoint: Optional[str] = None, seed:
     manifest source.weights (default: the checkpoint's file name, "random (seed N)" or
     "in-memory model"). Random weights (no model, no checkpoint) get spread_random_weights().
     fp16: also write the half-precision variant (modelkit.fp16) and name it in onnx_fp16.
+    real_frames: a video file; also write golden/real/ (write_real_golden) from its frames.
     Returns a summary: paths, sizes, timings, the golden output and the exported module.
     """
     spec = archs.get(spec_name)
@@ -397,11 +399,78 @@ def export(spec_name: str, out_dir: str, checkpoint: Optional[str] = None, seed:
                    header=f"Exported by modelkit.export: {spec.name}, weights {weights_line}.")
     validate(manifest, out_dir)
     write_golden(os.path.join(out_dir, "golden"), spec, frames, inputs, output, seed)
+    real = None
+    if real_frames:
+        real = write_real_golden(os.path.join(out_dir, "golden", REAL_DIR), spec, manifest, model, real_frames)
     return {
         "arch": spec.name, "out": out_dir, "onnx": onnx_path, "onnx_bytes": os.path.getsize(onnx_path),
         "parameters": params, "graph": graph, "forward_s": t_forward, "onnx_export_s": t_onnx,
-        "total_s": time.perf_counter() - t0, "output": output, "model": model, "fp16": half,
+        "total_s": time.perf_counter() - t0, "output": output, "model": model, "fp16": half, "real": real,
     }
+
+
+# ---- golden clip from real footage -----------------------------------------------------------
+
+REAL_DIR = "real"
+REAL_START = 40          # vtest.avi: people are walking by then
+REAL_JPEG_QUALITY = 90
+
+
+def write_real_golden(real_dir: str, spec: archs.ArchSpec, manifest: Dict[str, Any], model: nn.Module,
+                      video: str) -> Dict[str, Any]:
+    """golden/real/: T consecutive frames of `video` (from frame REAL_START) as JPEG files, the
+    RGB frames OpenCV decodes from those bytes (decoded.u8, T x H x W x 3) and the PyTorch output
+    on them. The engine decodes the same JPEG bytes with its own decoder: parity on real,
+    compressed footage, decoder included, not only on raw synthetic frames."""
+    import cv2  # Debian python3-opencv; only needed here
+    cap = cv2.VideoCapture(video)
+    if not cap.isOpened():
+        raise ExportError(f"--real-frames: cannot open {video}")
+    try:
+        cap.set(cv2.CAP_PROP_POS_FRAMES, REAL_START)
+        raw = []
+        while len(raw) < spec.frames:
+            ok, bgr = cap.read()
+            if not ok:
+                break
+            raw.append(bgr)
+    finally:
+        cap.release()
+    if len(raw) < spec.frames:
+        raise ExportError(f"--real-frames: {video} has fewer than {REAL_START + spec.frames} frames")
+    os.makedirs(real_dir, exist_ok=True)
+    files, decoded = [], []
+    for t, bgr in enumerate(raw):
+        ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, REAL_JPEG_QUALITY])
+        if not ok:
+            raise ExportError(f"--real-frames: JPEG encoding of frame {t} failed")
+        name = f"frame-{t:03d}.jpg"
+        buf.tofile(os.path.join(real_dir, name))
+        files.append(name)
+        decoded.append(cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB))
+    frames = np.stack(decoded)
+    inputs = frames_to_inputs(frames, manifest)
+    with torch.no_grad():
+        output = model(*inputs)
+    frames_entry = _write_raw(frames, os.path.join(real_dir, "decoded.u8"), "uint8")
+    frames_entry.update({"layout": "THWC", "channel_order": "RGB"})
+    doc = {
+        "format": GOLDEN_FORMAT + "+real",
+        "model": spec.name,
+        "description": f"Frames {REAL_START}..{REAL_START + spec.frames - 1} of {os.path.basename(video)}, "
+                       f"JPEG-encoded at quality {REAL_JPEG_QUALITY} (files), decoded by OpenCV "
+                       f"{cv2.__version__} (decoded.u8), and the PyTorch output on them.",
+        "torch": TORCH_VERSION,
+        "opencv": cv2.__version__,
+        "tolerance": GOLDEN_TOLERANCE,
+        "jpeg": files,
+        "decoded": frames_entry,
+        "output": {"name": spec.output_name, "type": spec.output_type,
+                   **_write_raw(output.detach().cpu().numpy(), os.path.join(real_dir, "output.f32"), "float32")},
+    }
+    with open(os.path.join(real_dir, "real.yaml"), "w") as f:
+        yaml.safe_dump(doc, f, sort_keys=False, default_flow_style=None, width=100)
+    return doc
 
 
 # ---- official manifests (config/models) -----------------------------------------------------
@@ -460,6 +529,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     p.add_argument("--fp16", action="store_true",
                    help="also write model.fp16.onnx (float16 inside, float32 inputs/outputs) and name it "
                         "in the manifest's onnx_fp16, for GPU providers with fp16: true")
+    p.add_argument("--real-frames", metavar="VIDEO",
+                   help="also write golden/real/: frames of VIDEO as JPEG files, OpenCV's decoding of them "
+                        "and PyTorch's output, for parity on real footage")
     p.add_argument("--manifests-only", action="store_true",
                    help="write config/models/{x3d_xs,x3d_s,x3d_m,slowfast_r50}.yaml and labels, no export")
     p.add_argument("--config", action="store_true",
@@ -478,7 +550,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             archs.get(a.arch)
         except KeyError as e:
             raise ExportError(e.args[0]) from None
-        r = export(a.arch, a.out, checkpoint=a.checkpoint, seed=a.seed, fp16=a.fp16)
+        r = export(a.arch, a.out, checkpoint=a.checkpoint, seed=a.seed, fp16=a.fp16, real_frames=a.real_frames)
         if a.config:
             seed = "" if a.checkpoint else f" --seed {a.seed}"
             config_path = write_config_manifest(

@@ -237,3 +237,36 @@ def test_committed_trivial_model_is_its_seed_0_export(tmp_path):
         fresh = yaml.safe_load(b)
         assert yaml.safe_load(a) == {**fresh, "onnx": "../../models/trivial/model.onnx",
                                      "labels": "../../models/trivial/labels.txt"}
+
+
+def test_real_frames_golden_is_opencv_decoding_of_the_jpeg_files_and_the_model_on_it(tmp_path):
+    import cv2
+    import numpy as np
+    from modelkit.preprocess import frames_to_inputs
+    video = str(tmp_path / "clip.avi")
+    w = cv2.VideoWriter(video, cv2.VideoWriter_fourcc(*"MJPG"), 10, (160, 120))
+    for i in range(ex.REAL_START + 12):
+        frame = np.zeros((120, 160, 3), np.uint8)
+        cv2.rectangle(frame, (5 + 3 * i, 40), (35 + 3 * i, 80), (40, 200, 90), -1)
+        w.write(frame)
+    w.release()
+    out = str(tmp_path / "trivial")
+    r = ex.export("trivial", out, seed=0, real_frames=video)
+    real = os.path.join(out, "golden", "real")
+    doc = r["real"]
+    assert doc["jpeg"] == [f"frame-{t:03d}.jpg" for t in range(8)]
+    assert doc["decoded"]["shape"] == [8, 120, 160, 3]
+    decoded = np.fromfile(os.path.join(real, "decoded.u8"), np.uint8).reshape(8, 120, 160, 3)
+    for t, name in enumerate(doc["jpeg"]):
+        bgr = cv2.imdecode(np.fromfile(os.path.join(real, name), np.uint8), cv2.IMREAD_COLOR)
+        assert np.array_equal(decoded[t], cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB))
+    manifest = load_manifest(os.path.join(out, "manifest.yaml"))
+    with torch.no_grad():
+        expected = r["model"](*frames_to_inputs(decoded, manifest)).numpy()
+    got = np.fromfile(os.path.join(real, "output.f32"), "<f4").reshape(1, -1)
+    assert np.array_equal(got, expected)
+
+
+def test_real_frames_from_a_missing_video_is_a_clear_error(tmp_path):
+    with pytest.raises(ex.ExportError, match="cannot open"):
+        ex.export("trivial", str(tmp_path / "t"), real_frames=str(tmp_path / "none.avi"))

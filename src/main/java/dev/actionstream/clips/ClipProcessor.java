@@ -180,7 +180,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     if (batchSize > 1 || runner != null) {
       // Wakes often enough that no window waits much past max-wait, and no finished run waits
       // for a frame, when input goes quiet.
-      long every = Math.max(1, batchSize > 1 ? maxWaitMs / 2 : OVERLAP_TICK_MS);
+      long every = batchSize > 1 ? Math.max(1, maxWaitMs / 2) : OVERLAP_TICK_MS;
       if (runner != null) {
         every = Math.min(every, OVERLAP_TICK_MS);
       }

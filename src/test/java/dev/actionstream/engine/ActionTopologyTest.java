@@ -353,24 +353,31 @@ class ActionTopologyTest {
       assertEquals(4.0, run.metrics.registry().get("actionstream.inference.batch.size").summary().max());
       run.driver.advanceWallClockTime(Duration.ofMinutes(11));
       preds.addAll(run.read(run.predictions));
-      java.util.Map<String, List<Double>> batched = byWindow(preds);
-      assertEquals(single.keySet(), batched.keySet());
-      for (String w : single.keySet()) {
-        List<Double> a = single.get(w);
-        List<Double> b = batched.get(w);
-        for (int i = 0; i < a.size(); i++) {
-          // Records round probabilities to 4 decimals; a batched run may differ in the last bit.
-          assertEquals(a.get(i), b.get(i), 2e-4, w + " class " + i);
-        }
-      }
-      for (int cam = 1; cam <= 3; cam++) {
-        String c = "cam-" + cam;
-        List<Long> ends = preds.stream().filter(p -> p.get("camera").asText().equals(c))
-            .map(p -> p.get("window_end").asLong() - T0).toList();
-        assertEquals(List.of(2000L, 3000L, 4000L, 5000L, 6000L, 7000L), ends, c + ": in window order");
-      }
-      assertEquals(3 * 15 * 8, run.metrics.framesDecoded(), "each frame decoded exactly once");
+      assertSameThreeCameraPredictions(single, preds, run, "batched");
     }
+  }
+
+  /**
+   * {@code preds} of {@link #sendThreeCameras} give the scores of {@code expected} (records round
+   * probabilities to 4 decimals; another run shape may differ in the last bit), in window order
+   * per camera, from frames each decoded exactly once.
+   */
+  private static void assertSameThreeCameraPredictions(
+      java.util.Map<String, List<Double>> expected, List<JsonNode> preds, Run run, String what) {
+    java.util.Map<String, List<Double>> got = byWindow(preds);
+    assertEquals(expected.keySet(), got.keySet(), what);
+    for (String w : expected.keySet()) {
+      for (int i = 0; i < expected.get(w).size(); i++) {
+        assertEquals(expected.get(w).get(i), got.get(w).get(i), 2e-4, what + " " + w + " class " + i);
+      }
+    }
+    for (int cam = 1; cam <= 3; cam++) {
+      String c = "cam-" + cam;
+      List<Long> ends = preds.stream().filter(p -> p.get("camera").asText().equals(c))
+          .map(p -> p.get("window_end").asLong() - T0).toList();
+      assertEquals(List.of(2000L, 3000L, 4000L, 5000L, 6000L, 7000L), ends, what + " " + c + ": in window order");
+    }
+    assertEquals(3 * 15 * 8, run.metrics.framesDecoded(), what + ": each frame decoded exactly once");
   }
 
   /**
@@ -394,20 +401,7 @@ class ActionTopologyTest {
           run.driver.advanceWallClockTime(Duration.ofMillis(ClipProcessor.OVERLAP_TICK_MS));
           preds.addAll(run.read(run.predictions));
         }
-        java.util.Map<String, List<Double>> overlapped = byWindow(preds);
-        assertEquals(direct.keySet(), overlapped.keySet(), "batch " + batch);
-        for (String w : direct.keySet()) {
-          for (int i = 0; i < direct.get(w).size(); i++) {
-            assertEquals(direct.get(w).get(i), overlapped.get(w).get(i), 2e-4, w + " class " + i);
-          }
-        }
-        for (int cam = 1; cam <= 3; cam++) {
-          String cn = "cam-" + cam;
-          List<Long> ends = preds.stream().filter(p -> p.get("camera").asText().equals(cn))
-              .map(p -> p.get("window_end").asLong() - T0).toList();
-          assertEquals(List.of(2000L, 3000L, 4000L, 5000L, 6000L, 7000L), ends, cn + ": in window order");
-        }
-        assertEquals(3 * 15 * 8, run.metrics.framesDecoded(), "each frame decoded exactly once");
+        assertSameThreeCameraPredictions(direct, preds, run, "overlapped, batch " + batch);
       }
     }
   }

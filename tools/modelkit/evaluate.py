@@ -31,8 +31,8 @@ import numpy as np
 import torch
 
 from . import archs
-from .manifest import load_manifest, read_labels, sample_times
-from .preprocess import frames_to_inputs, nearest_frames
+from .manifest import load_manifest, read_labels, sample_times, segment_count
+from .preprocess import consensus, frames_to_inputs, nearest_frames
 
 
 # ---- models ----------------------------------------------------------------------------------
@@ -109,11 +109,13 @@ def decode_clip(path: str) -> DecodedClip:
 
 
 def sample_window(clip: DecodedClip, duration: float, frames: int,
-                  end: Optional[float] = None) -> Tuple[np.ndarray, List[int], List[float]]:
+                  end: Optional[float] = None, segments: Optional[int] = None,
+                  spacing: Optional[float] = None) -> Tuple[np.ndarray, List[int], List[float]]:
     """The T frames of the window [end - D, end] (end = last frame by default):
-    (T x H x W x 3 frames, their indices in the clip, the sample times)."""
+    (T x H x W x 3 frames, their indices in the clip, the sample times). segments/spacing:
+    segment sampling (manifest.sample_times), spacing = sampling_rate / reference_fps seconds."""
     e = clip.end if end is None else float(end)
-    times = sample_times(e, duration, frames)
+    times = sample_times(e, duration, frames, segments, spacing)
     idx = nearest_frames(times, clip.times)
     return clip.frames[idx], idx, times
 
@@ -126,7 +128,10 @@ def sample_clip_file(path: str, duration: float, frames: int) -> Tuple[np.ndarra
 def clip_inputs(clip: DecodedClip, manifest: Dict, end: Optional[float] = None) -> List[torch.Tensor]:
     """Batch-1 model inputs (manifest order) for the window ending at `end` (default: last frame)."""
     c = manifest["clip"]
-    sampled, _, _ = sample_window(clip, float(c["duration"]), int(c["frames"]), end)
+    segments = spacing = None
+    if c.get("sampling", "uniform") == "segments":
+        segments, spacing = segment_count(c), float(c["sampling_rate"]) / float(c["reference_fps"])
+    sampled, _, _ = sample_window(clip, float(c["duration"]), int(c["frames"]), end, segments, spacing)
     return frames_to_inputs(sampled, manifest)
 
 
@@ -207,7 +212,7 @@ def evaluate(model_dirs: Sequence[str], clips_dir: str, batch: int = 16, log=pri
             out = m["module"](*xs)
             if isinstance(out, (list, tuple)):
                 out = out[0]
-            out = out.reshape(len(pending), -1).float()
+            out = consensus(out, m["manifest"]).reshape(len(pending), -1).float()
             probs = out if m["manifest"]["output"]["type"] == "probabilities" else torch.softmax(out, 1)
             m["infer_s"] += time.monotonic() - t0
             for (rec, _), pr in zip(pending, probs):

@@ -13,8 +13,10 @@ Writes into --out:
   model.fp16.onnx  with --fp16 only: the half-precision variant (modelkit.fp16), named in the
                    manifest's onnx_fp16
   golden/          frames.u8 (T x H x W x 3 uint8 RGB, a seeded synthetic clip), one
-                   input-<name>.f32 per model input (modelkit.preprocess.frames_to_inputs) and
-                   output.f32 (the PyTorch output), all little-endian C order, batch 1, and
+                   input-<name>.f32 per model input (modelkit.preprocess.frames_to_inputs; for
+                   NCHW inputs the K x C*S x H x W rows of one clip, flow included) and
+                   output.f32 (the PyTorch output, 1 x classes after the manifest's consensus:
+                   the mean of the K segment rows for `average`), all little-endian C order, and
                    golden.yaml describing them; the engine's parity tests replay them.
 With --config it also writes <config-dir>/<name>.yaml (default config/models), the same manifest
 with paths relative to that directory, as the engine loads it.
@@ -42,8 +44,9 @@ from torch import nn
 
 from . import archs
 from .labels import kinetics400, labels_for
-from .manifest import build_manifest, validate, write_config_manifest, write_labels, write_manifest
-from .preprocess import frames_to_inputs
+from .manifest import (build_manifest, input_shape, output_rows, validate, write_config_manifest, write_labels,
+                       write_manifest)
+from .preprocess import consensus, frames_to_inputs
 
 OPSET = 17
 GOLDEN_FORMAT = "actionstream-golden/v1"
@@ -206,12 +209,22 @@ def spec_manifest(spec: archs.ArchSpec, onnx_file: str = "model.onnx", labels_fi
         mean=spec.mean, std=spec.std, scale=spec.scale, channel_order=spec.channel_order,
         labels_file=labels_file, num_classes=spec.num_classes,
         onnx_file=onnx_file, onnx_fp16_file=onnx_fp16_file, output_name=spec.output_name,
-        output_type=spec.output_type, source=source)
+        output_type=spec.output_type, source=source,
+        sampling=spec.sampling, segments=spec.segments, duration=spec.duration,
+        modality=spec.modality, flow=spec.flow, consensus=spec.consensus)
 
 
-def input_shapes(spec: archs.ArchSpec) -> List[Tuple[int, int, int, int]]:
-    """Per input (C, T, H, W), batch excluded."""
-    return [(3, int(i["frames"]), spec.crop, spec.crop) for i in spec.inputs]
+def batch1_shapes(spec: archs.ArchSpec) -> List[Tuple[int, ...]]:
+    """Per input, the shape of its batch-1 tensor (manifest.input_shape): 1 x C x T x H x W for
+    NCTHW, K x C*S x H x W for NCHW (its first axis is N*K)."""
+    m = spec_manifest(spec)
+    return [tuple(input_shape(m, i)) for i in m["inputs"]]
+
+
+def input_shapes(spec: archs.ArchSpec) -> List[Tuple[int, ...]]:
+    """Per input, the fixed dimensions after the dynamic first axis: (C, T, H, W) for NCTHW
+    (the first axis is the batch N), (C*S, H, W) for NCHW (the first axis is N*K)."""
+    return [s[1:] for s in batch1_shapes(spec)]
 
 
 # ---- golden clip ----------------------------------------------------------------------------
@@ -249,6 +262,9 @@ def _write_raw(array: np.ndarray, path: str, dtype: str) -> Dict[str, Any]:
 
 def write_golden(golden_dir: str, spec: archs.ArchSpec, frames: np.ndarray, inputs: Sequence[torch.Tensor],
                  output: torch.Tensor, seed: int) -> Dict[str, Any]:
+    """golden/: the frames, the preprocessed batch-1 inputs (NCTHW 1 x C x T x H x W; NCHW
+    K x C*S x H x W, flow inputs included) and `output`, the clip's 1 x classes scores after the
+    manifest's consensus (what the engine compares its scores with)."""
     os.makedirs(golden_dir, exist_ok=True)
     frames_entry = _write_raw(frames, os.path.join(golden_dir, "frames.u8"), "uint8")
     frames_entry.update({"layout": "THWC", "channel_order": "RGB"})
@@ -268,9 +284,14 @@ def write_golden(golden_dir: str, spec: archs.ArchSpec, frames: np.ndarray, inpu
     for inp, tensor in zip(spec.inputs, inputs):
         entry = _write_raw(tensor.detach().cpu().numpy(), os.path.join(golden_dir, f"input-{inp['name']}.f32"),
                            "float32")
-        doc["inputs"].append({"name": inp["name"], "layout": "NCTHW", **entry})
+        extra = {"modality": "flow", "flow": dict(spec.flow)} if spec.modality == "flow" else {}
+        doc["inputs"].append({"name": inp["name"], "layout": inp["layout"], **entry, **extra})
     out_entry = _write_raw(output.detach().cpu().numpy(), os.path.join(golden_dir, "output.f32"), "float32")
     doc["output"] = {"name": spec.output_name, "type": spec.output_type, **out_entry}
+    if spec.consensus != "none":
+        doc["output"]["consensus"] = spec.consensus
+        doc["output"]["note"] = (f"the mean of the graph's {spec.segments} rows (one per segment), "
+                                 "before any softmax, as the engine reduces them")
     with open(os.path.join(golden_dir, "golden.yaml"), "w") as f:
         yaml.safe_dump(doc, f, sort_keys=False, default_flow_style=None, width=100)
     return doc
@@ -363,20 +384,22 @@ def export(spec_name: str, out_dir: str, checkpoint: Optional[str] = None, seed:
     os.makedirs(out_dir, exist_ok=True)
     frames = synthetic_frames(spec.frames, golden_size[0], golden_size[1], seed=seed)
     inputs = frames_to_inputs(frames, manifest)
-    for inp, tensor, shape in zip(spec.inputs, inputs, input_shapes(spec)):
-        if tuple(tensor.shape) != (1, *shape):
+    for inp, tensor, shape in zip(spec.inputs, inputs, batch1_shapes(spec)):
+        if tuple(tensor.shape) != tuple(shape):
             raise ExportError(f"preprocessed input {inp['name']} has shape {tuple(tensor.shape)}, "
-                              f"expected {(1, *shape)}")
+                              f"expected {tuple(shape)}")
     if random_weights and spread_random_weights(model, inputs, len(labels), seed):
         source["weights"] = weights or f"random (seed {seed}; BN statistics drawn, class scores scaled for parity tests)"
         manifest["source"] = dict(source)
     t1 = time.perf_counter()
     with torch.no_grad():
-        output = model(*inputs)
+        graph_output = model(*inputs)
     t_forward = time.perf_counter() - t1
-    if output.dim() != 2 or output.shape[0] != 1 or output.shape[1] != len(labels):
-        raise ExportError(f"model output has shape {tuple(output.shape)}, expected (1, {len(labels)}) "
+    rows = output_rows(manifest)
+    if graph_output.dim() != 2 or graph_output.shape[0] != rows or graph_output.shape[1] != len(labels):
+        raise ExportError(f"model output has shape {tuple(graph_output.shape)}, expected ({rows}, {len(labels)}) "
                           f"for the {len(labels)} {spec.labels} labels")
+    output = consensus(graph_output, manifest)   # 1 x classes: the clip's scores
 
     onnx_path = os.path.join(out_dir, manifest["onnx"])
     t2 = time.perf_counter()
@@ -405,7 +428,7 @@ def export(spec_name: str, out_dir: str, checkpoint: Optional[str] = None, seed:
     return {
         "arch": spec.name, "out": out_dir, "onnx": onnx_path, "onnx_bytes": os.path.getsize(onnx_path),
         "parameters": params, "graph": graph, "forward_s": t_forward, "onnx_export_s": t_onnx,
-        "total_s": time.perf_counter() - t0, "output": output, "model": model, "fp16": half, "real": real,
+        "total_s": time.perf_counter() - t0, "output": output, "graph_output": graph_output, "model": model, "fp16": half, "real": real,
     }
 
 
@@ -451,7 +474,7 @@ def write_real_golden(real_dir: str, spec: archs.ArchSpec, manifest: Dict[str, A
     frames = np.stack(decoded)
     inputs = frames_to_inputs(frames, manifest)
     with torch.no_grad():
-        output = model(*inputs)
+        output = consensus(model(*inputs), manifest)
     frames_entry = _write_raw(frames, os.path.join(real_dir, "decoded.u8"), "uint8")
     frames_entry.update({"layout": "THWC", "channel_order": "RGB"})
     doc = {
@@ -468,6 +491,13 @@ def write_real_golden(real_dir: str, spec: archs.ArchSpec, manifest: Dict[str, A
         "output": {"name": spec.output_name, "type": spec.output_type,
                    **_write_raw(output.detach().cpu().numpy(), os.path.join(real_dir, "output.f32"), "float32")},
     }
+    if manifest.get("modality", "rgb") == "flow":
+        # The flow the reference computed from OpenCV's pixels: the engine computes its own from
+        # its own decoding, and must get these values (Java flow against Python's OpenCV).
+        doc["inputs"] = [
+            {"name": inp["name"], **_write_raw(t.detach().cpu().numpy(),
+                                                os.path.join(real_dir, f"input-{inp['name']}.f32"), "float32")}
+            for inp, t in zip(manifest["inputs"], inputs)]
     with open(os.path.join(real_dir, "real.yaml"), "w") as f:
         yaml.safe_dump(doc, f, sort_keys=False, default_flow_style=None, width=100)
     return doc
@@ -476,7 +506,7 @@ def write_real_golden(real_dir: str, spec: archs.ArchSpec, manifest: Dict[str, A
 # ---- official manifests (config/models) -----------------------------------------------------
 
 OFFICIAL = ("x3d_xs", "x3d_s", "x3d_m", "slowfast_r50", "r3d_18", "mc3_18", "r2plus1d_18", "s3d",
-            "c3d", "i3d", "t3d")
+            "c3d", "i3d", "t3d", "tsn_r50", "two_stream_rgb", "two_stream_flow", "hidden_two_stream")
 
 
 def torchvision_checkpoints() -> Dict[str, str]:
@@ -533,7 +563,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                    help="also write golden/real/: frames of VIDEO as JPEG files, OpenCV's decoding of them "
                         "and PyTorch's output, for parity on real footage")
     p.add_argument("--manifests-only", action="store_true",
-                   help="write config/models/{x3d_xs,x3d_s,x3d_m,slowfast_r50}.yaml and labels, no export")
+                   help="write config/models/<arch>.yaml for the official architectures (OFFICIAL) and "
+                        "labels/kinetics400.txt, no export")
     p.add_argument("--config", action="store_true",
                    help="also write <config-dir>/<name>.yaml pointing at --out, for the engine")
     p.add_argument("--config-dir", help="with --manifests-only or --config: target directory "

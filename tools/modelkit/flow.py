@@ -24,15 +24,31 @@ FARNEBACK = dict(pyr_scale=0.5, levels=3, winsize=15, iterations=3, poly_n=5, po
 
 
 def flow(prev_bgr: np.ndarray, next_bgr: np.ndarray, method: str) -> np.ndarray:
+    """Flow from one BGR frame to the next: both to 8-bit grayscale (cvtColor BGR2GRAY), then
+    gray_flow. 2 x H x W float32 (x, then y)."""
     import cv2
     if prev_bgr.shape != next_bgr.shape:
         raise ValueError(f"frames differ in size: {prev_bgr.shape} vs {next_bgr.shape}")
+    if method not in METHODS:
+        raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     a = cv2.cvtColor(prev_bgr, cv2.COLOR_BGR2GRAY)
     b = cv2.cvtColor(next_bgr, cv2.COLOR_BGR2GRAY)
+    return gray_flow(a, b, method)
+
+
+def gray_flow(prev_gray: np.ndarray, next_gray: np.ndarray, method: str) -> np.ndarray:
+    """Dense flow from one 8-bit grayscale image (H x W uint8) to the next, with the OpenCV calls
+    above: 2 x H x W float32, x (horizontal displacement) first, then y, in pixels. The shared
+    computation of flow() (BGR frames) and modelkit.preprocess (a flow model's frames)."""
+    import cv2
+    if prev_gray.shape != next_gray.shape:
+        raise ValueError(f"frames differ in size: {prev_gray.shape} vs {next_gray.shape}")
+    if prev_gray.ndim != 2 or prev_gray.dtype != np.uint8 or next_gray.dtype != np.uint8:
+        raise ValueError(f"gray_flow needs H x W uint8 images, got {prev_gray.dtype} {prev_gray.shape}")
     if method == "farneback":
-        f = cv2.calcOpticalFlowFarneback(a, b, None, **FARNEBACK)
+        f = cv2.calcOpticalFlowFarneback(prev_gray, next_gray, None, **FARNEBACK)
     elif method == "tvl1":
-        f = cv2.optflow.DualTVL1OpticalFlow_create().calc(a, b, None)
+        f = cv2.optflow.DualTVL1OpticalFlow_create().calc(prev_gray, next_gray, None)
     else:
         raise ValueError(f"method must be one of {METHODS}, got {method!r}")
     return np.ascontiguousarray(f.transpose(2, 0, 1), dtype=np.float32)

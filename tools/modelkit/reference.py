@@ -63,8 +63,8 @@ import numpy as np
 import torch
 
 from . import archs
-from .manifest import load_manifest, read_labels, sample_times
-from .preprocess import build_inputs, frames_to_inputs, nearest_frames, preprocess_frames, resized_size
+from .manifest import clip_sample_times, load_manifest, read_labels, sample_times
+from .preprocess import build_inputs, consensus, frames_to_inputs, nearest_frames, preprocess_frames, resized_size
 
 STAGES = ("decode", "preprocess", "assemble", "infer")
 PREPROCESS = ("opencv", "torch")
@@ -270,6 +270,9 @@ def run(model: LoadedModel, video: str, cameras: int = 1, hop: float = 1.0, seco
     if cameras < 1 or threads < 1 or hop <= 0:
         raise ReferenceError("cameras and threads must be >= 1 and hop > 0")
     m = model.manifest
+    if m.get("modality", "rgb") != "rgb":
+        raise ReferenceError(f"modality {m['modality']}: the reference pipeline preprocesses RGB frames only")
+    segmented = m["clip"].get("sampling", "uniform") == "segments"
     t_frames = int(m["clip"]["frames"])
     duration_ms = int(round(float(m["clip"]["duration"]) * 1000))
     hop_ms = int(round(hop * 1000))
@@ -313,7 +316,9 @@ def run(model: LoadedModel, video: str, cameras: int = 1, hop: float = 1.0, seco
                         cam.next_end = -(-(ts + duration_ms) // hop_ms) * hop_ms
                     while cam.next_end <= ts:
                         end = cam.next_end
-                        picks = nearest_frames(sample_times(end, duration_ms, t_frames), cam.ring.times)
+                        times = (clip_sample_times(end, m["clip"], unit=1000.0) if segmented
+                                 else sample_times(end, duration_ms, t_frames))
+                        picks = nearest_frames(times, cam.ring.times)
                         clip = torch.stack([cam.ring.frames[i] for i in picks], dim=1)   # C x T x H x W
                         due.append((ci, end, [cam.ring.indices[i] for i in picks], clip))
                         cam.next_end = end + hop_ms
@@ -323,7 +328,7 @@ def run(model: LoadedModel, video: str, cameras: int = 1, hop: float = 1.0, seco
                     t3 = clock()
                     inputs = build_inputs(torch.stack([d[3] for d in due]), m)   # one batch, all cameras
                     t4 = clock()
-                    out = model.module(*inputs)
+                    out = consensus(model.module(*inputs), m)   # one row per clip
                     probs = (torch.softmax(out, dim=1) if softmax else out).numpy()
                     t5 = clock()
                     stages["assemble"] += t4 - t3

@@ -506,26 +506,34 @@ def jpeg_roundtrip(frame: np.ndarray, quality: int) -> np.ndarray:
     return np.asarray(Image.open(buf).convert("RGB"))
 
 
-def camera_times(duration: float, frames: int, fps: float, rng: np.random.Generator) -> List[float]:
-    """Clip-relative times of the camera frames nearest to the T uniform sample times.
+def camera_times(duration: float, frames: int, fps: float, rng: np.random.Generator,
+                 sample_times: Optional[Sequence[float]] = None) -> List[float]:
+    """Clip-relative times of the camera frames nearest to the T uniform sample times
+    (or to the given clip-relative `sample_times`, e.g. a segment-sampled model's, see
+    modelkit.manifest.clip_sample_times).
 
     Models are fed the nearest real frame to each sample time; a camera at `fps` with a
     random phase gives the same timing jitter here.
     """
     phase = rng.uniform(0, 1.0 / fps)
+    if sample_times is None:
+        sample_times = [i * duration / (frames - 1) if frames > 1 else duration for i in range(frames)]
+    elif len(sample_times) != frames:
+        raise ValueError(f"{len(sample_times)} sample times for {frames} frames")
     out = []
-    for i in range(frames):
-        t = i * duration / (frames - 1) if frames > 1 else duration
+    for t in sample_times:
         k = round((t - phase) * fps)
         out.append(min(duration, max(0.0, phase + k / fps)))
     return out
 
 
 def render_clip(label: str, frames: int, duration: float, rng: np.random.Generator,
-                size: Optional[Tuple[int, int]] = None, fps: Optional[float] = None):
-    """One clip of a class: (T x H x W x 3 uint8, Scene)."""
+                size: Optional[Tuple[int, int]] = None, fps: Optional[float] = None,
+                sample_times: Optional[Sequence[float]] = None):
+    """One clip of a class: (T x H x W x 3 uint8, Scene). sample_times: clip-relative times in
+    [0, duration] to take the T frames at (default: uniform over the clip, see camera_times)."""
     scene = random_scene(rng, label, duration, size=size, fps=fps)
-    times = camera_times(duration, frames, scene.fps, rng)
+    times = camera_times(duration, frames, scene.fps, rng, sample_times)
     return np.stack([render_frame(scene, t, rng) for t in times]), scene
 
 

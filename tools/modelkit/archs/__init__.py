@@ -10,19 +10,22 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
-from ..manifest import single_input, slowfast_inputs
+from ..manifest import nchw_input, single_input, slowfast_inputs
 
 KINETICS_MEAN = (0.45, 0.45, 0.45)
 KINETICS_STD = (0.225, 0.225, 0.225)
 IMAGENET_MEAN = (0.43216, 0.394666, 0.37645)  # torchvision video models (Kinetics-400 weights)
 IMAGENET_STD = (0.22803, 0.22145, 0.216989)
+IMAGENET_2D_MEAN = (0.485, 0.456, 0.406)      # torchvision's 2D ImageNet models
+IMAGENET_2D_STD = (0.229, 0.224, 0.225)
 
 
 @dataclass(frozen=True)
 class ArchSpec:
     name: str
     family: str
-    builder: str                      # "module:function", called as function(num_classes=...)
+    builder: str                      # "module:function" (module of this package, or a dotted
+                                      # absolute one), called as function(num_classes=...)
     frames: int                       # T
     sampling_rate: float              # tau at reference_fps
     short_side: int
@@ -39,6 +42,13 @@ class ArchSpec:
     output_type: str = "logits"
     description: str = ""
     extra: Dict[str, Any] = field(default_factory=dict)
+    # 2D networks (MANIFEST.md, "2D networks"); the defaults are the 3D contract above.
+    sampling: str = "uniform"         # or "segments"
+    segments: Optional[int] = None    # K, with sampling "segments"
+    duration: Optional[float] = None  # D (s), with sampling "segments"; default T * tau / reference_fps
+    modality: str = "rgb"             # or "flow"
+    flow: Optional[Dict[str, Any]] = None   # {method, bound, encoding} with modality "flow"
+    consensus: str = "none"           # or "average": the graph scores every segment
 
     @property
     def input_names(self) -> List[str]:
@@ -46,7 +56,8 @@ class ArchSpec:
 
     def build(self, num_classes: Optional[int] = None):
         mod, fn = self.builder.split(":")
-        module = importlib.import_module(f"{__name__}.{mod}")
+        # "twod:fn" is a module of this package; a dotted "pkg.module:fn" is imported as it is.
+        module = importlib.import_module(mod if "." in mod else f"{__name__}.{mod}")
         return getattr(module, fn)(num_classes=num_classes or self.num_classes)
 
 
@@ -85,6 +96,29 @@ register(ArchSpec(
     inputs=slowfast_inputs(16, 4), num_classes=DEMO_CLASSES, labels="demo",
     description="Tiny SlowFast-style network (slow and fast pathways, lateral fusion) "
                 "trained on ActionStream's synthetic actions"))
+# Two-stream pair on the synthetic actions (archs/twod.py DemoCNN): both see the demo X3D's 1.6 s
+# window at 64x64. The spatial stream takes its centre frame; the temporal stream 8 frames 0.2 s
+# apart centred in it (segment sampling, K = 1: 8 x 6 / 30 = 1.6 s), i.e. 7 Farneback fields.
+# Flow bound 10 px: at 64 px and 0.2 s between frames the fastest synthetic motion (75 % of the
+# side in 1.6 s) moves about 6 px a field, and approach/recede edges less; 10 leaves headroom.
+DEMO_TWO_STREAM_WINDOW = 1.6
+register(ArchSpec(
+    name="demo_two_stream_rgb", family="two-stream", builder="twod:demo_two_stream_rgb",
+    frames=1, sampling_rate=6, short_side=64, crop=64,
+    inputs=[nchw_input("input", 1)], num_classes=DEMO_CLASSES, labels="demo",
+    sampling="segments", segments=1, duration=DEMO_TWO_STREAM_WINDOW,
+    description="Demo Two-stream spatial stream: a small 2D CNN on the centre frame of a 1.6 s window, 64x64, "
+                "trained on ActionStream's synthetic actions"))
+register(ArchSpec(
+    name="demo_two_stream_flow", family="two-stream", builder="twod:demo_two_stream_flow",
+    frames=8, sampling_rate=6, short_side=64, crop=64,
+    inputs=[nchw_input("input", 8)], num_classes=DEMO_CLASSES, labels="demo",
+    mean=(128.0, 128.0), std=(128.0, 128.0), scale=1.0,
+    sampling="segments", segments=1, duration=DEMO_TWO_STREAM_WINDOW, modality="flow",
+    flow={"method": "farneback", "bound": 10.0, "encoding": "quantized"},
+    description="Demo Two-stream temporal stream: a small 2D CNN on 7 stacked Farneback flow fields "
+                "(14 channels) of 8 frames 0.2 s apart in a 1.6 s window, 64x64, trained on ActionStream's "
+                "synthetic actions"))
 # The demo X3D's input contract with negligible compute (archs/trivial.py): the bench's measure of
 # the topology's own overhead. Random seeded weights; its predictions mean nothing.
 register(ArchSpec(
@@ -176,3 +210,37 @@ register(ArchSpec(
     inputs=[single_input("input", 16)],
     description="T3D (Diba et al. 2017): 3D DenseNet-121 with Temporal Transition Layers "
                 "(temporal depths 1, 3, 5); 16 frames every 2nd at 30 fps, 112x112"))
+
+
+# ---- 2D networks: segments, stacked channels, optical flow (archs/twod.py; random weights) -----
+# NCHW inputs: segments as rows, frames or flow fields stacked on channels (MANIFEST.md).
+register(ArchSpec(
+    name="tsn_r50", family="tsn", builder="twod:tsn_r50",
+    frames=8, sampling_rate=1, reference_fps=30.0, short_side=256, crop=224,
+    inputs=[nchw_input("input", 8)], mean=IMAGENET_2D_MEAN, std=IMAGENET_2D_STD,
+    sampling="segments", segments=8, duration=2.0, consensus="average",
+    description="TSN (Wang et al. 2016): 2D ResNet-50 on the centre frame of each of 8 segments of a 2 s "
+                "window, 224x224; the segments' scores averaged (average consensus)"))
+TWO_STREAM_WINDOW = 0.44   # s: 11 frames at 25 fps, the flow stream's span; both streams share it
+register(ArchSpec(
+    name="two_stream_rgb", family="two-stream", builder="twod:two_stream_rgb",
+    frames=1, sampling_rate=1, reference_fps=25.0, short_side=256, crop=224,
+    inputs=[nchw_input("input", 1)], mean=IMAGENET_2D_MEAN, std=IMAGENET_2D_STD,
+    sampling="segments", segments=1, duration=TWO_STREAM_WINDOW,
+    description="Two-stream spatial stream (Simonyan and Zisserman 2014): CNN-M-2048 on the centre frame "
+                "of a 0.44 s window, 224x224"))
+register(ArchSpec(
+    name="two_stream_flow", family="two-stream", builder="twod:two_stream_flow",
+    frames=11, sampling_rate=1, reference_fps=25.0, short_side=256, crop=224,
+    inputs=[nchw_input("input", 11)], mean=(128.0, 128.0), std=(128.0, 128.0), scale=1.0,
+    sampling="segments", segments=1, duration=TWO_STREAM_WINDOW, modality="flow",
+    flow={"method": "farneback", "bound": 20.0, "encoding": "quantized"},
+    description="Two-stream temporal stream (Simonyan and Zisserman 2014): CNN-M-2048 on 10 stacked "
+                "Farneback flow fields (20 channels) of 11 frames at 25 fps, 224x224"))
+register(ArchSpec(
+    name="hidden_two_stream", family="hidden-two-stream", builder="twod:hidden_two_stream",
+    frames=11, sampling_rate=1, reference_fps=25.0, short_side=256, crop=224,
+    inputs=[nchw_input("input", 11)], mean=IMAGENET_2D_MEAN, std=IMAGENET_2D_STD,
+    sampling="segments", segments=1, duration=TWO_STREAM_WINDOW,
+    description="Hidden two-stream (Zhu et al. 2017): MotionNet predicts 10 flow fields from 11 RGB frames "
+                "(33 channels) at 25 fps, the CNN-M-2048 temporal stream classifies them; one graph, 224x224"))

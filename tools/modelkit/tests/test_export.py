@@ -174,7 +174,8 @@ def test_official_manifests_validate(tmp_path):
     paths = ex.write_official_manifests(str(tmp_path))
     assert [os.path.basename(p) for p in paths] == [
         "x3d_xs.yaml", "x3d_s.yaml", "x3d_m.yaml", "slowfast_r50.yaml", "r3d_18.yaml", "mc3_18.yaml",
-        "r2plus1d_18.yaml", "s3d.yaml", "c3d.yaml", "i3d.yaml", "t3d.yaml"]
+        "r2plus1d_18.yaml", "s3d.yaml", "c3d.yaml", "i3d.yaml", "t3d.yaml",
+        "tsn_r50.yaml", "two_stream_rgb.yaml", "two_stream_flow.yaml", "hidden_two_stream.yaml"]
     for p in paths:
         m = load_manifest(p)
         assert m["onnx"] == f"../../models/{m['name']}/model.onnx"

@@ -119,6 +119,12 @@ public final class Bench {
     PrintStream out = o.out();
     TopologyConfig base = dev.actionstream.topology.TopologyLoader.load(o.topology(), o.bootstrapServers());
     ModelManifest model = o.model() == null ? base.model() : dev.actionstream.model.ManifestLoader.load(o.model());
+    // The bare loop replays one RGB model's clips; fusion and flow have no like-for-like loop yet.
+    if (base.fusion() != null || model.modality() != ModelManifest.Modality.RGB) {
+      throw new IllegalArgumentException("bench measures one RGB model; " + o.topology() + " runs "
+          + (base.fusion() != null ? "a fusion of " + base.members().size() + " models"
+              : "a flow model") + " (use model-bench for each model's ms per clip)");
+    }
     // Own application ids and topics per run: an existing cluster may hold earlier runs.
     String prefix = "actionstream-bench-" + Long.toString(System.currentTimeMillis(), 36);
     Path state = TempDir.create("actionstream-bench-");

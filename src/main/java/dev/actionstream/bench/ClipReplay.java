@@ -100,7 +100,8 @@ final class ClipReplay {
         }
         long[] times = in.stream().mapToLong(Frame::ts).toArray();
         int[] picks = new int[t];
-        FrameSampler.sample(times, times.length, w.end(), w.end() - w.start(), picks);
+        FrameSampler.sample(
+            times, times.length, config.model().clip().sampleTimes(w.end(), w.end() - w.start()), picks);
         FramePreprocessor p = pre.computeIfAbsent(w.camera(), c -> preprocessor(config, c));
         float[][] clip = new float[t][];
         for (int i = 0; i < t; i++) {

@@ -4,6 +4,9 @@ import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.actionstream.frames.ClipUnits;
+import dev.actionstream.frames.GrayCrop;
+import dev.actionstream.frames.RegionOfInterest;
 import dev.actionstream.inference.ClipBuffers;
 import dev.actionstream.inference.GoldenParity;
 import dev.actionstream.inference.ModelBench;
@@ -91,7 +94,8 @@ final class ModelBenchCommand implements Callable<Integer> {
       int intraOpThreads,
       boolean spinning,
       Parity parity,
-      ModelBench.Result bench) {}
+      ModelBench.Result bench,
+      ModelBench.Result flow) {}
 
   record Parity(
       double maxAbsDiff,
@@ -146,6 +150,7 @@ final class ModelBenchCommand implements Callable<Integer> {
       }
 
       ModelBench.Result bench = null;
+      ModelBench.Result flow = null;
       if (parity == null || parity.passed()) {
         ClipBuffers clips = session.newBuffers(batch);
         for (int slot = 0; slot < batch; slot++) {
@@ -166,6 +171,13 @@ final class ModelBenchCommand implements Callable<Integer> {
             bench.meanMsPerClip(),
             bench.minMsPerClip());
         out.printf("  clips/s      %.1f%n", bench.clipsPerSecond());
+        if (m.modality() == ModelManifest.Modality.FLOW && golden != null) {
+          flow = flowBench(m, golden);
+          out.printf("  flow         p50 %.4g ms per clip (%d fields of %dx%d, %s), the engine's"
+                  + " share before the model%n",
+              flow.p50MsPerClip(), m.clip().segments() * m.stackedUnits(),
+              m.preprocessing().crop(), m.preprocessing().crop(), m.flow().method().spelling());
+        }
       }
 
       if (json != null) {
@@ -179,7 +191,8 @@ final class ModelBenchCommand implements Callable<Integer> {
                 settings.intraOpThreads(),
                 settings.spinning(),
                 parity,
-                bench);
+                bench,
+                flow);
         new ObjectMapper()
             .enable(SerializationFeature.INDENT_OUTPUT)
             .writeValue(json.toFile(), report);
@@ -204,6 +217,38 @@ final class ModelBenchCommand implements Callable<Integer> {
       while (clip.hasRemaining()) {
         clip.put((float) (random.nextDouble() * 3.4 - 1.7));
       }
+    }
+  }
+
+  /**
+   * A flow model's other cost per clip: its optical flow fields from the golden frames' grayscale
+   * crops, as the engine computes them when a window is due ({@code warmup} + {@code iterations}).
+   */
+  private ModelBench.Result flowBench(ModelManifest m, GoldenSet golden) throws IOException {
+    long[] shape = golden.frames().shape(); // T, H, W, 3
+    int frames = (int) shape[0];
+    int height = (int) shape[1];
+    int width = (int) shape[2];
+    byte[] raw = GoldenSet.read(golden.frames()).array();
+    int frameBytes = height * width * 3;
+    GrayCrop gray = new GrayCrop(m.preprocessing(), RegionOfInterest.FULL);
+    float[][] crops = new float[frames][gray.frameFloats()];
+    byte[] frame = new byte[frameBytes];
+    for (int t = 0; t < frames; t++) {
+      System.arraycopy(raw, t * frameBytes, frame, 0, frameBytes);
+      gray.process(frame, width, height, ModelManifest.ChannelOrder.RGB, crops[t], 0);
+    }
+    try (ClipUnits units = new ClipUnits(m)) {
+      for (int i = 0; i < warmup; i++) {
+        units.of(crops, 0);
+      }
+      long[] nanos = new long[iterations];
+      for (int i = 0; i < iterations; i++) {
+        long start = System.nanoTime();
+        units.of(crops, 0);
+        nanos[i] = System.nanoTime() - start;
+      }
+      return ModelBench.of(nanos, 1, warmup);
     }
   }
 }

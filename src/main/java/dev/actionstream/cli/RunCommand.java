@@ -89,7 +89,7 @@ final class RunCommand implements Callable<Integer> {
           config.applicationId(),
           config.input().topic(),
           config.outputs().predictions(),
-          config.model().name(),
+          config.modelName(),
           Durations.format(java.time.Duration.ofMillis(Math.round(config.model().clip().duration() * 1000))),
           Durations.format(config.windows().hop()),
           config.bootstrapServers());

@@ -19,8 +19,12 @@ final class Summary {
     Preprocessing p = m.preprocessing();
     out.printf("model %s (%s): %s%n", m.name(), m.family().isEmpty() ? "-" : m.family(), m.onnx());
     out.printf(
-        "  clip      %d frames, sampling rate %s at %s fps: %.3f s%n",
-        clip.frames(), num(clip.samplingRate()), num(clip.referenceFps()), clip.duration());
+        "  clip      %d frame%s, sampling rate %s at %s fps: %.3f s%s%n",
+        clip.frames(), clip.frames() == 1 ? "" : "s", num(clip.samplingRate()), num(clip.referenceFps()), clip.duration(),
+        clip.sampling() == ModelManifest.Sampling.SEGMENTS
+            ? ", " + clip.segments() + " segment" + (clip.segments() == 1 ? "" : "s") + " of "
+                + clip.framesPerSegment() + " frame" + (clip.framesPerSegment() == 1 ? "" : "s")
+            : "");
     List<Input> inputs = m.inputs();
     for (int i = 0; i < inputs.size(); i++) {
       Input in = inputs.get(i);
@@ -42,10 +46,15 @@ final class Summary {
         p.mean(),
         p.std(),
         p.channelOrder().spelling());
+    if (m.flow() != null) {
+      out.printf("  flow      %s, bound %s px, %s, between consecutive frames of a segment%n",
+          m.flow().method().spelling(), num(m.flow().bound()), m.flow().encoding().spelling());
+    }
     List<String> labels = m.labels();
     out.printf(
-        "  output    %s, ONNX %s, %d classes: %s%s%n",
+        "  output    %s%s, ONNX %s, %d classes: %s%s%n",
         m.output().type().spelling(),
+        m.output().consensus() == ModelManifest.Consensus.AVERAGE ? " averaged over segments" : "",
         session.signature().output(),
         m.output().classes(),
         String.join(", ", labels.subList(0, Math.min(LABELS_SHOWN, labels.size()))),
@@ -53,10 +62,10 @@ final class Summary {
     out.printf("  batch     %s%n", session.signature().maxBatch() == 1 ? "fixed 1" : "dynamic");
   }
 
-  /** 4 rather than 4.0; 0.0039215... as 0.003922. */
+  /** 4 rather than 4.0; 1.5 rather than 1.50000; 0.0039215... as 0.00392157. */
   static String num(double v) {
     return v == Math.rint(v) && Math.abs(v) < 1e9
         ? Long.toString((long) v)
-        : String.format("%.6g", v);
+        : String.format(java.util.Locale.ROOT, "%.6g", v).replaceFirst("(\\.\\d*?)0+$", "$1");
   }
 }

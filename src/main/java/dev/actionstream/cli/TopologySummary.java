@@ -23,6 +23,10 @@ final class TopologySummary {
   static void print(PrintWriter out, TopologyConfig t) {
     Windows w = t.windows();
     out.printf("topology %s: %s%n", t.applicationId(), t.file());
+    if (t.fusion() != null) {
+      out.printf("  model     %s: late fusion of %s%n", t.modelName(), String.join(", ",
+          t.members().stream().map(m -> m.manifest().name() + " x " + Summary.num(m.weight())).toList()));
+    }
     out.printf("  brokers   %s%n", t.bootstrapServers());
     out.printf(
         "  input     topic %s, frames up to %d bytes and %d pixels%n",

@@ -15,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
+import java.util.List;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -92,11 +93,20 @@ final class ValidateCommand implements Callable<Integer> {
   private int topology() {
     TopologyConfig config = TopologyLoader.load(file, bootstrapServers);
     // The same model check as at engine start: one thread, opens the graph, runs nothing.
-    try (ModelSession session = ModelCheck.open(config, new SessionSettings(1))) {
+    List<ModelSession> sessions = ModelCheck.openAll(config, new SessionSettings(1));
+    try {
       PrintWriter out = spec.commandLine().getOut();
       TopologySummary.print(out, config);
-      Summary.print(out, session);
+      for (int i = 0; i < sessions.size(); i++) {
+        if (config.fusion() != null) {
+          out.printf("fused %d of %d, weight %s:%n", i + 1, sessions.size(),
+              Summary.num(config.members().get(i).weight()));
+        }
+        Summary.print(out, sessions.get(i));
+      }
       out.println("OK");
+    } finally {
+      sessions.forEach(ModelSession::close);
     }
     return ExitCodes.OK;
   }

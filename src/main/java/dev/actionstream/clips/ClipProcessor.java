@@ -5,7 +5,9 @@ import dev.actionstream.events.Prediction;
 import dev.actionstream.frames.FrameContract;
 import dev.actionstream.frames.FrameContract.IncomingFrame;
 import dev.actionstream.frames.FrameDecoder;
-import dev.actionstream.frames.FramePreprocessor;
+import dev.actionstream.frames.ClipUnits;
+import dev.actionstream.frames.FrameStage;
+import dev.actionstream.frames.FrameStages;
 import dev.actionstream.frames.FrameRejected;
 import dev.actionstream.frames.InvalidFrame;
 import dev.actionstream.frames.RegionOfInterest;
@@ -74,11 +76,11 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
   private static final Logger log = LoggerFactory.getLogger(ClipProcessor.class);
 
   private final TopologyConfig config;
-  private final ModelSession session;
+  private final List<ModelSession> sessions;
+  private final Member[] members;
   private final EngineMetrics metrics;
   private final WindowPlan plan;
   private final FrameContract contract;
-  private final int clipFrames;
   private final boolean realtime;
   private final long maxLagMs;
   private final int minDistinct;
@@ -98,7 +100,7 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
   private final Map<String, Long> lastArrival = new HashMap<>(); // wall ms of each camera's last held frame
   private DecodedFrames decoded;
   private FrameDecoder decoder;
-  private final Map<String, FramePreprocessor> preprocessors = new HashMap<>();
+  private final Map<String, FrameStage> stages = new HashMap<>(); // per camera
   private WindowBatch batch; // filling
   private WindowBatch spare; // the other batch's buffers when no run is in flight
   private InFlight inFlight; // the batch running on the inference thread, or null
@@ -110,8 +112,38 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
   private final Map<String, CameraClock> ahead = new HashMap<>();
   private String processing; // the camera whose frame is being processed; null in punctuation
   private boolean recovered;
-  private final int[] picks;
-  private final float[][] clip;
+
+  /**
+   * One model a window runs through (a fusion has several): where its floats sit in a frame's
+   * cached array, and the scratch its clips are gathered in.
+   */
+  private static final class Member {
+    final ModelManifest manifest;
+    final int[] picks;
+    final float[][] frames; // the picked frames' arrays
+    ClipUnits units; // between init and close (a flow model's native images)
+    int offset;
+
+    Member(ModelManifest manifest) {
+      this.manifest = manifest;
+      int t = manifest.clip().frames();
+      this.picks = new int[t];
+      this.frames = new float[t][];
+    }
+
+    void open() {
+      if (units == null) {
+        units = new ClipUnits(manifest);
+      }
+    }
+
+    void close() {
+      if (units != null) {
+        units.close();
+        units = null;
+      }
+    }
+  }
 
   /**
    * A camera that sent nothing for this long has its held frames parked: written to the
@@ -132,9 +164,20 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
    */
   public ClipProcessor(
       TopologyConfig config, ModelSession session, EngineMetrics metrics, Executor runner) {
+    this(config, List.of(session), metrics, runner);
+  }
+
+  /** @param sessions one per model of {@link TopologyConfig#members}, in order */
+  public ClipProcessor(
+      TopologyConfig config, List<ModelSession> sessions, EngineMetrics metrics, Executor runner) {
     this.config = config;
     this.runner = runner;
-    this.session = session;
+    this.sessions = List.copyOf(sessions);
+    if (sessions.size() != config.members().size()) {
+      throw new IllegalArgumentException(
+          sessions.size() + " sessions for " + config.members().size() + " models");
+    }
+    this.members = sessions.stream().map(x -> new Member(x.manifest())).toArray(Member[]::new);
     this.metrics = metrics;
     ModelManifest m = config.model();
     this.plan =
@@ -144,15 +187,12 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
             config.windows().grace().toMillis());
     this.contract =
         new FrameContract(config.input().maxFrameBytes(), config.windows().maxFuture().toMillis());
-    this.clipFrames = m.clip().frames();
     this.realtime = config.realtime().policy() == TopologyConfig.Policy.REALTIME;
     this.maxLagMs = config.realtime().maxLag().toMillis();
     this.minDistinct = config.windows().minDistinctFrames();
     this.reducedDecode = config.input().decodeScale() == TopologyConfig.DecodeScale.AUTO;
     this.batchSize = config.inference().batch();
     this.maxWaitMs = config.inference().maxWait().toMillis();
-    this.picks = new int[clipFrames];
-    this.clip = new float[clipFrames][];
   }
 
   @Override
@@ -163,8 +203,12 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     this.parkedFrames = context.getStateStore(ActionStores.PARKED_FRAMES);
     this.decoded = new DecodedFrames(ActionStores.DECODED_CACHE_FLOATS);
     this.decoder = new FrameDecoder(config.input().maxFramePixels());
-    this.batch = new WindowBatch(session, batchSize, metrics);
-    this.spare = runner == null ? null : new WindowBatch(session, batchSize, metrics);
+    for (Member mb : members) {
+      mb.open();
+    }
+    double[] weights = config.members().stream().mapToDouble(TopologyConfig.Member::weight).toArray();
+    this.batch = new WindowBatch(sessions, weights, batchSize, metrics);
+    this.spare = runner == null ? null : new WindowBatch(sessions, weights, batchSize, metrics);
     this.inFlight = null;
     // A task that is revived reuses its processor: start from the stores alone.
     frames.clear();
@@ -524,39 +568,59 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     for (int i = 0; i < times.length; i++) {
       times[i] = FrameKeys.captureTs(inWindow.get(i).getKey());
     }
-    int distinct = FrameSampler.sample(times, times.length, end, plan.duration(), picks);
+    // Each model samples its own frames of the window; the window counts the most distinct.
+    int distinct = 0;
+    for (Member mb : members) {
+      double[] at = mb.manifest.clip().sampleTimes(end, plan.duration());
+      distinct = Math.max(distinct, FrameSampler.sample(times, times.length, at, mb.picks));
+    }
     if (distinct < minDistinct) {
       skip(camera, end, "too-few-frames", distinct + " distinct frames < " + minDistinct);
       return plan.taken(clock, end);
     }
-    for (int i = 0; i < clipFrames; i++) {
-      Map.Entry<Bytes, HeldFrames.Held> kv = inWindow.get(picks[i]);
-      float[] planes = decoded.get(kv.getKey());
-      if (planes == null) {
-        try {
-          planes = decode(camera, kv.getValue().image()); // evicted from the cache
-        } catch (FrameRejected e) {
-          // Stored frames were decoded once already: a failure now is a bug, not bad input.
-          throw new IllegalStateException("stored frame no longer decodes: " + e.getMessage(), e);
-        }
-        decoded.put(kv.getKey(), planes);
+    float[][][] units = new float[members.length][][];
+    int[] offsets = new int[members.length];
+    for (int m = 0; m < members.length; m++) {
+      Member mb = members[m];
+      for (int i = 0; i < mb.picks.length; i++) {
+        mb.frames[i] = planes(camera, inWindow.get(mb.picks[i]));
       }
-      clip[i] = planes;
+      long t0 = System.nanoTime();
+      units[m] = mb.units.of(mb.frames, mb.offset); // a flow model's fields are computed here
+      if (mb.manifest.modality() == ModelManifest.Modality.FLOW) {
+        metrics.stage(EngineMetrics.Stage.FLOW, System.nanoTime() - t0);
+      }
+      offsets[m] = mb.units.offset(mb.offset);
     }
-    batch.add(new WindowBatch.Pending(camera, start, end, distinct, clock), clip, now);
+    batch.add(new WindowBatch.Pending(camera, start, end, distinct, clock), units, offsets, now);
     if (batch.isFull()) {
       flush();
     }
     return plan.taken(clock, end);
   }
 
+  /** A held frame's cached floats, decoded again if the cache evicted them. */
+  private float[] planes(String camera, Map.Entry<Bytes, HeldFrames.Held> kv) {
+    float[] planes = decoded.get(kv.getKey());
+    if (planes == null) {
+      try {
+        planes = decode(camera, kv.getValue().image()); // evicted from the cache
+      } catch (FrameRejected e) {
+        // Stored frames were decoded once already: a failure now is a bug, not bad input.
+        throw new IllegalStateException("stored frame no longer decodes: " + e.getMessage(), e);
+      }
+      decoded.put(kv.getKey(), planes);
+    }
+    return planes;
+  }
+
   private float[] decode(String camera, byte[] image) throws FrameRejected {
     long t0 = System.nanoTime();
-    // The decoder hands out BGR, as OpenCV decodes; the preprocessor orders channels per manifest.
-    FramePreprocessor pre = preprocessors.get(camera);
+    // The decoder hands out BGR, as OpenCV decodes; the stages order channels per manifest.
+    FrameStage pre = stages.get(camera);
     if (pre == null) {
-      pre = preprocessor(camera);
-      preprocessors.put(camera, pre);
+      pre = stage(camera);
+      stages.put(camera, pre);
     }
     org.bytedeco.opencv.opencv_core.Mat bgr =
         decoder.decode(image, image.length, reducedDecode ? pre.reducer() : FrameDecoder.FULL_SIZE);
@@ -572,13 +636,24 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     return planes;
   }
 
-  private FramePreprocessor preprocessor(String camera) {
+  /** The camera's frame stage: its model's, or every fused model's side by side. */
+  private FrameStage stage(String camera) {
     TopologyConfig.Roi roi = config.camera(camera).roi();
-    return new FramePreprocessor(
-        config.model().preprocessing(),
-        roi == null
-            ? RegionOfInterest.FULL
-            : new RegionOfInterest(roi.x(), roi.y(), roi.width(), roi.height()));
+    RegionOfInterest region = roi == null
+        ? RegionOfInterest.FULL
+        : new RegionOfInterest(roi.x(), roi.y(), roi.width(), roi.height());
+    if (members.length == 1) {
+      return FrameStage.of(members[0].manifest, region);
+    }
+    List<FrameStage> each = new ArrayList<>();
+    for (Member mb : members) {
+      each.add(FrameStage.of(mb.manifest, region));
+    }
+    FrameStages all = new FrameStages(each);
+    for (int m = 0; m < members.length; m++) {
+      members[m].offset = all.offset(m); // the same for every camera
+    }
+    return all;
   }
 
   @Override
@@ -597,6 +672,9 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     decoded.clear();
     frames.clear();
     decoder.close();
+    for (Member mb : members) {
+      mb.close();
+    }
   }
 
   /** Drops the camera's frames older than {@code from}: no future window can sample them. */

@@ -1,8 +1,8 @@
 package dev.actionstream.clips;
 
 /**
- * Picks the T clip frames of a window: sample times t_i = end − D + i·D/(T−1), each taking the
- * frame nearest in capture time, ties to the earlier (tools/modelkit/preprocess.py
+ * Picks the T clip frames of a window: at sample times t_i = end − D + i·D/(T−1) (or a manifest's
+ * segment times), each taking the frame nearest in capture time, ties to the earlier (tools/modelkit/preprocess.py
  * nearest_frames; PyTorchVideo's UniformTemporalSubsample over the window's frames). Frames may
  * repeat when the camera is slower than the model's sampling; callers count distinct frames.
  */
@@ -15,6 +15,19 @@ public final class FrameSampler {
    * @return the number of distinct frames picked
    */
   public static int sample(long[] frameTimes, int count, long end, long durationMs, int[] out) {
+    int t = out.length;
+    double[] at = new double[t];
+    for (int i = 0; i < t; i++) {
+      at[i] = t == 1 ? end : end - durationMs + (double) i * durationMs / (t - 1);
+    }
+    return sample(frameTimes, count, at, out);
+  }
+
+  /**
+   * The same for given sample times ({@code ModelManifest.Clip#sampleTimes}: uniform, or TSN's
+   * segments), ascending.
+   */
+  public static int sample(long[] frameTimes, int count, double[] sampleTimes, int[] out) {
     if (count < 1) {
       throw new IllegalArgumentException("no candidate frames");
     }
@@ -23,7 +36,7 @@ public final class FrameSampler {
     int previous = -1;
     int j = 0;
     for (int i = 0; i < t; i++) {
-      double at = t == 1 ? end : end - durationMs + (double) i * durationMs / (t - 1);
+      double at = sampleTimes[i];
       // Sample times rise, so the search resumes where the last one stopped.
       while (j < count && frameTimes[j] < at) {
         j++;

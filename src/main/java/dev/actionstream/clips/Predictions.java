@@ -40,7 +40,7 @@ public final class Predictions {
         top.get(0).score(),
         top,
         all,
-        config.model().name(),
+        config.modelName(),
         config.applicationId(),
         Math.round(inferenceNanos / 1e4) / 100.0,
         wallNow - end);

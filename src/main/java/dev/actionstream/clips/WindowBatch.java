@@ -15,7 +15,8 @@ import java.util.Set;
 
 /**
  * Due windows of one task waiting for a shared model run: up to {@code capacity} clips from any of
- * the task's cameras. Each clip is copied into its batch slot when it is added, so the frames it
+ * the task's cameras. With late fusion, a window is one clip for each fused model, and its
+ * probabilities are their weighted average. Each clip is copied into its batch slot when it is added, so the frames it
  * sampled may be purged or evicted meanwhile; {@link #run} infers them all in one call.
  *
  * <p>Holds no durable state: losing a batch (crash, rebalance) loses no window, because the
@@ -37,20 +38,35 @@ final class WindowBatch {
   /** A pending window with its class probabilities and the run's time. */
   record Scored(Pending window, float[] probabilities, long runNanos) {}
 
-  private final ModelSession session;
-  private final ClipBuffers buffers;
-  private final ClipAssembler assembler;
+  /** One model of the batch: a fusion has several, each with its own buffers. */
+  private record Part(
+      ModelSession session, ClipBuffers buffers, ClipAssembler assembler, boolean logits, float weight) {}
+
+  private final List<Part> parts;
+  private final float weightSum;
   private final EngineMetrics metrics;
-  private final boolean logits;
   private final List<Pending> pending;
+  private final int capacity;
   private long firstAddedMs;
 
   WindowBatch(ModelSession session, int capacity, EngineMetrics metrics) {
-    this.session = session;
-    this.buffers = session.newBuffers(capacity);
-    this.assembler = new ClipAssembler(session.manifest());
+    this(List.of(session), new double[] {1.0}, capacity, metrics);
+  }
+
+  /** A batch for late fusion: each window runs through every session, scores weighted. */
+  WindowBatch(List<ModelSession> sessions, double[] weights, int capacity, EngineMetrics metrics) {
+    List<Part> p = new ArrayList<>();
+    float sum = 0;
+    for (int i = 0; i < sessions.size(); i++) {
+      ModelSession s = sessions.get(i);
+      p.add(new Part(s, s.newBuffers(capacity), new ClipAssembler(s.manifest()),
+          s.manifest().output().type() == ModelManifest.OutputType.LOGITS, (float) weights[i]));
+      sum += (float) weights[i];
+    }
+    this.parts = List.copyOf(p);
+    this.weightSum = sum;
     this.metrics = metrics;
-    this.logits = session.manifest().output().type() == ModelManifest.OutputType.LOGITS;
+    this.capacity = capacity;
     this.pending = new ArrayList<>(capacity);
   }
 
@@ -63,7 +79,7 @@ final class WindowBatch {
   }
 
   boolean isFull() {
-    return pending.size() == buffers.batchSize();
+    return pending.size() == capacity;
   }
 
   /** Whether a window of {@code camera} is waiting. */
@@ -88,11 +104,22 @@ final class WindowBatch {
 
   /** Copies the clip's T frames into the next slot; {@code nowMs}: the wall clock. */
   void add(Pending window, float[][] frames, long nowMs) {
+    add(window, new float[][][] {frames}, new int[] {0}, nowMs);
+  }
+
+  /**
+   * Copies each model's clip into the next slot: {@code units[i]} are model i's frames (their
+   * floats from {@code offsets[i]}) or flow fields (offset 0), as {@link ClipAssembler} takes them.
+   */
+  void add(Pending window, float[][][] units, int[] offsets, long nowMs) {
     if (isFull()) {
       throw new IllegalStateException("batch is full: run it first");
     }
     long t0 = System.nanoTime();
-    assembler.fill(buffers, pending.size(), frames);
+    for (int i = 0; i < parts.size(); i++) {
+      Part p = parts.get(i);
+      p.assembler().fill(p.buffers(), pending.size(), units[i], offsets[i]);
+    }
     long t1 = System.nanoTime();
     metrics.stage(Stage.ASSEMBLE, t1 - t0);
     if (pending.isEmpty()) {
@@ -117,16 +144,43 @@ final class WindowBatch {
   List<Scored> run() throws OrtException {
     int n = pending.size();
     long t0 = System.nanoTime();
-    session.runInPlace(buffers, n);
+    for (Part p : parts) {
+      p.session().runInPlace(p.buffers(), n);
+    }
     long nanos = System.nanoTime() - t0;
     metrics.stage(Stage.INFER, nanos);
     metrics.batchInferred(n, nanos);
     List<Scored> out = new ArrayList<>(n);
     for (int slot = 0; slot < n; slot++) {
-      float[] scores = buffers.scores(slot);
-      out.add(new Scored(pending.get(slot), logits ? Softmax.of(scores) : scores, nanos));
+      out.add(new Scored(pending.get(slot), probabilities(slot), nanos));
     }
     return out;
+  }
+
+  /** One model's class probabilities, or the fusion's weighted average of its models'. */
+  private float[] probabilities(int slot) {
+    if (parts.size() == 1) {
+      return probabilities(parts.get(0), slot);
+    }
+    float[] fused = null;
+    for (Part p : parts) {
+      float[] q = probabilities(p, slot);
+      if (fused == null) {
+        fused = new float[q.length];
+      }
+      for (int k = 0; k < q.length; k++) {
+        fused[k] += p.weight() * q[k];
+      }
+    }
+    for (int k = 0; k < fused.length; k++) {
+      fused[k] /= weightSum;
+    }
+    return fused;
+  }
+
+  private static float[] probabilities(Part p, int slot) {
+    float[] scores = p.buffers().scores(slot);
+    return p.logits() ? Softmax.of(scores) : scores;
   }
 
   /** Empties the batch once its run's results have been taken. */

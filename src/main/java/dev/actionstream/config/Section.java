@@ -89,6 +89,26 @@ public final class Section {
     return s;
   }
 
+  /** Whether the key holds a mapping (rather than a scalar or list). */
+  public boolean isMapping(String key) {
+    JsonNode v = value(key);
+    return v != null && v.isObject();
+  }
+
+  /** A list value's items (absent = empty); anything but a list is refused. */
+  public List<JsonNode> items(String key) {
+    JsonNode v = value(key);
+    if (v == null) {
+      return List.of();
+    }
+    if (!v.isArray()) {
+      throw error(key, "must be a list, got " + repr(v));
+    }
+    List<JsonNode> out = new java.util.ArrayList<>();
+    v.forEach(out::add);
+    return out;
+  }
+
   public boolean has(String key) {
     return value(key) != null;
   }

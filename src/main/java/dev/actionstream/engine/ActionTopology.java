@@ -23,6 +23,7 @@ import dev.actionstream.metrics.EngineMetrics;
 import dev.actionstream.topology.TopologyConfig;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.Serdes;
+import java.util.List;
 import java.util.concurrent.Executor;
 import org.apache.kafka.streams.StreamsConfig;
 import org.apache.kafka.streams.Topology;
@@ -33,6 +34,12 @@ public final class ActionTopology {
   private ActionTopology() {}
 
   public static Topology build(TopologyConfig config, ModelSession session, EngineMetrics metrics) {
+    return build(config, List.of(session), metrics);
+  }
+
+  /** @param sessions one per model a window runs through ({@link TopologyConfig#members}) */
+  public static Topology build(
+      TopologyConfig config, List<ModelSession> sessions, EngineMetrics metrics) {
     TopologyConfig.Outputs out = config.outputs();
     OutputSerializer ser = new OutputSerializer();
     // Record values of predictions, events and alerts count as the PUBLISH stage.
@@ -49,7 +56,7 @@ public final class ActionTopology {
     Executor runner =
         config.inference().overlap() ? InferenceThreads.create(streamThreads(config)) : null;
     t.addProcessor(
-        CLIP_WINDOWS, () -> new ClipProcessor(config, session, metrics, runner), FRAMES_SOURCE);
+        CLIP_WINDOWS, () -> new ClipProcessor(config, sessions, metrics, runner), FRAMES_SOURCE);
     // The clock changes with every frame; the cache sends its changelog one record per camera
     // and commit instead of one per frame.
     t.addStateStore(

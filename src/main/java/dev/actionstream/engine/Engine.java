@@ -7,6 +7,7 @@ import dev.actionstream.topology.ModelCheck;
 import dev.actionstream.topology.TopologyConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -27,15 +28,16 @@ public final class Engine implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Engine.class);
 
   private final TopologyConfig config;
-  private final ModelSession session;
+  private final List<ModelSession> sessions;
   private final KafkaStreams streams;
   private final CountDownLatch running = new CountDownLatch(1);
   private final AutoCloseable meters;
   private volatile boolean closed;
 
-  private Engine(TopologyConfig config, ModelSession session, KafkaStreams streams, AutoCloseable meters) {
+  private Engine(
+      TopologyConfig config, List<ModelSession> sessions, KafkaStreams streams, AutoCloseable meters) {
     this.config = config;
-    this.session = session;
+    this.sessions = sessions;
     this.streams = streams;
     this.meters = meters;
   }
@@ -48,14 +50,14 @@ public final class Engine implements AutoCloseable {
   public static Engine start(TopologyConfig config, EngineMetrics metrics, Path stateDir) {
     // Opens the model with the start checks (ONNX against manifest and topology) before Kafka is
     // touched: a model that does not fit must not leave output topics behind (BadConfigIT).
-    ModelSession session =
-        ModelCheck.open(config, new SessionSettings(config.inference().threads()));
+    List<ModelSession> sessions =
+        ModelCheck.openAll(config, new SessionSettings(config.inference().threads()));
     try {
       Topics.ensure(config, Duration.ofSeconds(20));
       KafkaStreams streams =
           new KafkaStreams(
-              ActionTopology.build(config, session, metrics), properties(config, stateDir));
-      Engine engine = new Engine(config, session, streams, metrics.bind(streams, config.input().topic()));
+              ActionTopology.build(config, sessions, metrics), properties(config, stateDir));
+      Engine engine = new Engine(config, sessions, streams, metrics.bind(streams, config.input().topic()));
       streams.setStateListener(
           (now, before) -> {
             log.info("{}: {} -> {}", config.applicationId(), before, now);
@@ -71,7 +73,7 @@ public final class Engine implements AutoCloseable {
       streams.start();
       return engine;
     } catch (RuntimeException e) {
-      session.close();
+      sessions.forEach(ModelSession::close);
       throw e;
     }
   }
@@ -132,6 +134,6 @@ public final class Engine implements AutoCloseable {
     } catch (Exception e) {
       log.debug("closing the engine's meters", e);
     }
-    session.close();
+    sessions.forEach(ModelSession::close);
   }
 }

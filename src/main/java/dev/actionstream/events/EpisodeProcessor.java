@@ -32,7 +32,7 @@ public final class EpisodeProcessor implements Processor<Object, Object, Object,
     this.metrics = metrics;
     this.tracker =
         new EpisodeTracker(
-            config.episodes(), config.model().labels(), config.model().name(), config.applicationId());
+            config.episodes(), config.model().labels(), config.modelName(), config.applicationId());
   }
 
   @Override

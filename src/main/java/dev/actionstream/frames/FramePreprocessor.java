@@ -25,7 +25,7 @@ import org.bytedeco.opencv.opencv_core.Mat;
  * <p>Not thread-safe: it keeps the sampling tables of the last frame size and a scratch copy of the
  * source rows it needs. One instance per thread; a frame of a new size rebuilds the tables.
  */
-public final class FramePreprocessor {
+public final class FramePreprocessor implements FrameStage {
   private static final int C = ModelManifest.CHANNELS;
 
   private final int shortSide;
@@ -98,18 +98,24 @@ public final class FramePreprocessor {
     if (width != reductionWidth || height != reductionHeight) { // a camera's size rarely changes
       reductionWidth = width;
       reductionHeight = height;
-      reduction = 1;
-      for (int r = 8; r > 1 && reduction == 1; r /= 2) {
-        int[] roi = region.pixels(ceilDiv(width, r), ceilDiv(height, r));
-        if (Math.min(roi[2], roi[3]) >= shortSide) {
-          reduction = r;
-        }
-      }
+      reduction = reduction(region, shortSide, width, height);
     }
     return reduction;
   }
 
+  /** {@link #reduction(int, int)} for any stage that resizes a region to a short side. */
+  static int reduction(RegionOfInterest region, int shortSide, int width, int height) {
+    for (int r = 8; r > 1; r /= 2) {
+      int[] roi = region.pixels(ceilDiv(width, r), ceilDiv(height, r));
+      if (Math.min(roi[2], roi[3]) >= shortSide) {
+        return r;
+      }
+    }
+    return 1;
+  }
+
   /** {@link #reduction} as the decoder asks for it. */
+  @Override
   public IntBinaryOperator reducer() {
     return reducer;
   }
@@ -119,6 +125,7 @@ public final class FramePreprocessor {
   }
 
   /** Floats written per frame: C · crop · crop. */
+  @Override
   public int frameFloats() {
     return C * crop * crop;
   }
@@ -127,6 +134,7 @@ public final class FramePreprocessor {
    * Preprocesses an 8UC3 image (as {@link FrameDecoder} returns, BGR) into {@code dst[offset,
    * offset + frameFloats())}, laid out C x crop x crop.
    */
+  @Override
   public void process(Mat image, ChannelOrder imageOrder, float[] dst, int offset) {
     if (image.type() != CV_8UC3) {
       throw new IllegalArgumentException("expected an 8-bit 3-channel image, got Mat type " + image.type());

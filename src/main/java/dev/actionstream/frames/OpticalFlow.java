@@ -73,6 +73,20 @@ public final class OpticalFlow implements AutoCloseable {
     }
     cvtColor(prevBgr, prevGray, COLOR_BGR2GRAY);
     cvtColor(nextBgr, nextGray, COLOR_BGR2GRAY);
+    computeGray(prevGray, nextGray, dst, offset);
+  }
+
+  /**
+   * As {@link #compute} for two 8UC1 grayscale images of one size (the frames a flow model's
+   * {@link GrayCrop} keeps).
+   */
+  public void computeGray(Mat prevGray, Mat nextGray, float[] dst, int offset) {
+    int w = prevGray.cols();
+    int area = w * prevGray.rows();
+    if (dst.length - offset < 2 * area) {
+      throw new IllegalArgumentException("dst holds %d floats from %d, flow needs 2 x %d"
+          .formatted(dst.length, offset, area));
+    }
     if (method == Method.FARNEBACK) {
       opencv_video.calcOpticalFlowFarneback(
           prevGray, nextGray, flow, PYR_SCALE, LEVELS, WINSIZE, ITERATIONS, POLY_N, POLY_SIGMA, 0);

@@ -9,7 +9,8 @@ import java.util.Objects;
 
 /**
  * Reusable direct, native-order buffers for a batch of clips: one per model input (N x C x T x H x
- * W floats) and one for the scores (N x classes).
+ * W floats, or N·K x C·S x H x W for NCHW) and one for the scores (N x classes, or N·K x classes
+ * when the engine averages the segments).
  *
  * <p>ONNX Runtime wraps direct buffers without copying (OnnxTensor.createTensor over a heap buffer
  * would copy the whole clip on every run), and reusing them keeps the hot path free of large
@@ -20,10 +21,11 @@ public final class ClipBuffers {
   private final ModelManifest manifest;
   private final int batchSize;
   private final int classes;
-  private final long[][] clipShapes; // per input: C, T, H, W
-  private final int[] clipFloats; // per input: C·T·H·W
+  private final ModelManifest.Input[] in; // manifest inputs
+  private final int[] clipFloats; // per input: one clip's floats (C·T·H·W, or K·C·S·H·W)
   private final FloatBuffer[] inputs; // per input: batchSize clips back to back
-  private final FloatBuffer scores; // batchSize rows of classes
+  private final int rows; // output rows per clip: K segments averaged, or 1
+  private final FloatBuffer scores; // batchSize · rows rows of classes
 
   ClipBuffers(ModelManifest manifest, int batchSize) {
     if (batchSize < 1) {
@@ -32,20 +34,20 @@ public final class ClipBuffers {
     this.manifest = manifest;
     this.batchSize = batchSize;
     this.classes = manifest.output().classes();
-    List<ModelManifest.Input> in = manifest.inputs();
-    this.clipShapes = new long[in.size()][];
-    this.clipFloats = new int[in.size()];
-    this.inputs = new FloatBuffer[in.size()];
-    for (int i = 0; i < in.size(); i++) {
-      clipShapes[i] = manifest.clipShape(in.get(i));
+    List<ModelManifest.Input> list = manifest.inputs();
+    this.in = list.toArray(ModelManifest.Input[]::new);
+    this.clipFloats = new int[in.length];
+    this.inputs = new FloatBuffer[in.length];
+    for (int i = 0; i < in.length; i++) {
       long floats = 1;
-      for (long d : clipShapes[i]) {
+      for (long d : manifest.clipShape(in[i])) {
         floats *= d;
       }
       clipFloats[i] = Math.toIntExact(floats);
       inputs[i] = allocate(Math.multiplyExact(clipFloats[i], batchSize));
     }
-    this.scores = allocate(Math.multiplyExact(classes, batchSize));
+    this.rows = manifest.outputRowsPerClip();
+    this.scores = allocate(Math.multiplyExact(Math.multiplyExact(classes, rows), batchSize));
   }
 
   /**
@@ -75,7 +77,7 @@ public final class ClipBuffers {
     return inputs.length;
   }
 
-  /** Floats in one clip of input {@code input}: C·T·H·W. */
+  /** Floats in one clip of input {@code input}: C·T·H·W (NCTHW) or K·C·S·H·W (NCHW). */
   public int clipFloats(int input) {
     return clipFloats[input];
   }
@@ -102,11 +104,27 @@ public final class ClipBuffers {
     all.put(slot * clipFloats[input] + at, src, from, length);
   }
 
-  /** Scores of one clip slot from the last run, copied out. */
+  /**
+   * Scores of one clip slot from the last run, copied out: its row, or with {@code consensus:
+   * average} the mean of its K segment rows (in float32, segment order, as the reference's mean).
+   */
   public float[] scores(int slot) {
     Objects.checkIndex(slot, batchSize);
     float[] row = new float[classes];
-    scores.duplicate().clear().position(slot * classes).get(row);
+    FloatBuffer all = scores.duplicate().clear();
+    int base = slot * rows * classes;
+    if (rows == 1) {
+      all.position(base).get(row);
+      return row;
+    }
+    for (int r = 0; r < rows; r++) {
+      for (int k = 0; k < classes; k++) {
+        row[k] += all.get(base + r * classes + k);
+      }
+    }
+    for (int k = 0; k < classes; k++) {
+      row[k] /= rows;
+    }
     return row;
   }
 
@@ -116,16 +134,15 @@ public final class ClipBuffers {
   }
 
   long[] inputShape(int input, int n) {
-    long[] s = clipShapes[input];
-    return new long[] {n, s[0], s[1], s[2], s[3]};
+    return manifest.inputShape(in[input], n);
   }
 
-  /** The first {@code n} score rows, positioned for OnnxTensor.createTensor. */
+  /** The score rows of the first {@code n} clips, positioned for OnnxTensor.createTensor. */
   FloatBuffer scoresBatch(int n) {
-    return scores.clear().limit(n * classes);
+    return scores.clear().limit(n * rows * classes);
   }
 
   long[] scoresShape(int n) {
-    return new long[] {n, classes};
+    return new long[] {(long) n * rows, classes};
   }
 }

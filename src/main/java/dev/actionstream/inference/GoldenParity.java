@@ -63,8 +63,7 @@ public final class GoldenParity {
         throw new ManifestError(
             "golden.inputs", "no entry for manifest input '" + input.name() + "'");
       }
-      long[] clip = m.clipShape(input);
-      long[] batch1 = {1, clip[0], clip[1], clip[2], clip[3]};
+      long[] batch1 = m.inputShape(input, 1);
       if (!Arrays.equals(a.shape(), batch1)) {
         throw new ManifestError(
             "golden.inputs",

@@ -45,6 +45,13 @@ public final class ModelBench {
       session.runInPlace(clips, batch);
       nanos[i] = System.nanoTime() - start;
     }
+    return of(nanos, batch, warmup);
+  }
+
+  /** The statistics of timed runs of {@code batch} clips each (any stage, not only the model). */
+  public static Result of(long[] timedNanos, int batch, int warmup) {
+    long[] nanos = timedNanos.clone();
+    int iterations = nanos.length;
     long total = Arrays.stream(nanos).sum();
     Arrays.sort(nanos);
     double perClip = 1e-6 / batch; // ns per run -> ms per clip

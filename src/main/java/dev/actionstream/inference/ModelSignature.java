@@ -58,17 +58,33 @@ public record ModelSignature(List<String> inputs, String output, int maxBatch) {
       TensorInfo info = floatTensor(node, w, "input");
       long[] dims = info.getShape();
       String what = "ONNX input '" + input.name() + "'";
-      if (dims.length != 5) {
+      boolean nchw = input.layout() == ModelManifest.Layout.NCHW;
+      int rank = nchw ? 4 : 5;
+      if (dims.length != rank) {
         throw new ManifestError(
             w + ".layout",
-            "%s needs rank 5 but %s has shape %s"
-                .formatted(input.layout().spelling(), what, describeDims(info)));
+            "%s needs rank %d but %s has shape %s"
+                .formatted(input.layout().spelling(), rank, what, describeDims(info)));
       }
-      dynamicBatch &= batchDim(dims[N], w, what);
-      expectDim(dims[C], ModelManifest.CHANNELS, "modality", what, "channel dim");
-      expectDim(dims[T], input.frames(), w + ".frames", what, "dim");
-      expectDim(dims[H], manifest.preprocessing().crop(), "preprocessing.crop", what, "H dim");
-      expectDim(dims[W], manifest.preprocessing().crop(), "preprocessing.crop", what, "W dim");
+      int crop = manifest.preprocessing().crop();
+      if (nchw) {
+        // N·K rows of C·S stacked channels.
+        long[] clip = manifest.clipShape(input);
+        dynamicBatch &= rowsDim(dims[0], (int) clip[0], w, what, "clip.segments");
+        expectDim(dims[1], (int) clip[1], "modality", what,
+            "channel dim (%d %s x %d stacked)".formatted(
+                manifest.channels(),
+                manifest.modality() == ModelManifest.Modality.FLOW ? "flow components" : "colours",
+                manifest.stackedUnits()));
+        expectDim(dims[2], crop, "preprocessing.crop", what, "H dim");
+        expectDim(dims[3], crop, "preprocessing.crop", what, "W dim");
+      } else {
+        dynamicBatch &= batchDim(dims[N], w, what);
+        expectDim(dims[C], ModelManifest.CHANNELS, "modality", what, "channel dim");
+        expectDim(dims[T], input.frames(), w + ".frames", what, "dim");
+        expectDim(dims[H], crop, "preprocessing.crop", what, "H dim");
+        expectDim(dims[W], crop, "preprocessing.crop", what, "W dim");
+      }
       described.add(input.name() + " " + describe(info));
     }
     for (String name : onnxInputs.keySet()) {
@@ -93,7 +109,8 @@ public record ModelSignature(List<String> inputs, String output, int maxBatch) {
       throw new ManifestError(
           "output.name", what + " has shape " + describeDims(out) + ", expected [batch, classes]");
     }
-    dynamicBatch &= batchDim(outDims[0], "output.name", what);
+    dynamicBatch &= rowsDim(outDims[0], manifest.outputRowsPerClip(), "output.consensus", what,
+        "output rows per clip");
     expectDim(outDims[1], manifest.output().classes(), "output.classes", what, "dim");
 
     return new ModelSignature(
@@ -120,6 +137,24 @@ public record ModelSignature(List<String> inputs, String output, int maxBatch) {
     }
     throw new ManifestError(
         field, what + " has a fixed batch dim " + dim + "; export it with a dynamic batch axis");
+  }
+
+  /**
+   * The leading dim of a tensor with {@code rows} rows per clip: dynamic (true), or fixed at one
+   * clip's rows (false); anything else is refused.
+   */
+  private static boolean rowsDim(long dim, int rows, String field, String what, String per) {
+    if (rows == 1) {
+      return batchDim(dim, field, what);
+    }
+    if (dim < 0) {
+      return true;
+    }
+    if (dim == rows) {
+      return false;
+    }
+    throw new ManifestError(field, "%s has a fixed first dim %d, expected %d (%s) per clip or a"
+        .formatted(what, dim, rows, per) + " dynamic axis");
   }
 
   private static void expectDim(long onnx, int manifest, String field, String what, String dim) {

@@ -49,6 +49,8 @@ public final class EngineMetrics {
     DECODE,
     /** Image to the model's normalised C×H×W planes (resize, crop, mean/std). */
     PREPROCESS,
+    /** A flow model's optical flow fields for one window (computed from its sampled frames). */
+    FLOW,
     /** A window's T frames copied into the model's input tensor. */
     ASSEMBLE,
     /** One ONNX Runtime run (a batch of clips). */

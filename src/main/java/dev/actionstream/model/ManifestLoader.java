@@ -12,6 +12,11 @@ import static dev.actionstream.model.YamlFields.repr;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.actionstream.model.ModelManifest.ChannelOrder;
 import dev.actionstream.model.ModelManifest.Clip;
+import dev.actionstream.model.ModelManifest.Consensus;
+import dev.actionstream.model.ModelManifest.Flow;
+import dev.actionstream.model.ModelManifest.FlowEncoding;
+import dev.actionstream.model.ModelManifest.FlowMethod;
+import dev.actionstream.model.ModelManifest.Sampling;
 import dev.actionstream.model.ModelManifest.CropMode;
 import dev.actionstream.model.ModelManifest.Input;
 import dev.actionstream.model.ModelManifest.Layout;
@@ -63,9 +68,18 @@ public final class ManifestLoader {
 
     Clip clip = clip(need(m, "clip", ""));
     List<Input> inputs = inputs(need(m, "inputs", ""), clip.frames());
-    Preprocessing preprocessing = preprocessing(need(m, "preprocessing", ""));
     Modality modality = oneOf(m, "modality", "", Modality.class);
+    int channels = modality == Modality.FLOW ? 2 : ModelManifest.CHANNELS;
+    Preprocessing preprocessing = preprocessing(need(m, "preprocessing", ""), channels);
+    Flow flow = modality == Modality.FLOW ? flow(need(m, "flow", ""), clip, inputs) : null;
+    if (flow == null && m.hasNonNull("flow")) {
+      throw new ManifestError("flow", "only with modality: flow");
+    }
     Output output = output(need(m, "output", ""));
+    if (output.consensus() == Consensus.AVERAGE
+        && inputs.stream().anyMatch(in -> in.layout() != Layout.NCHW)) {
+      throw new ManifestError("output.consensus", "'average' needs NCHW inputs (one row per segment)");
+    }
 
     Path labelsPath = dir.resolve(labelsFile).normalize();
     List<String> labels = readLabels(labelsPath);
@@ -94,6 +108,7 @@ public final class ManifestLoader {
         inputs,
         preprocessing,
         modality,
+        flow,
         output);
   }
 
@@ -114,6 +129,25 @@ public final class ManifestLoader {
     double fps = positiveNumber(clip, "reference_fps", "clip.");
     double d = number(clip, "duration", "clip.");
     double expected = ModelManifest.clipDuration(t, tau, fps);
+    Sampling sampling = clip.has("sampling") && !clip.get("sampling").isNull()
+        ? oneOf(clip, "sampling", "clip.", Sampling.class)
+        : Sampling.UNIFORM;
+    if (sampling == Sampling.SEGMENTS) {
+      int k = positiveInt(clip, "segments", "clip.");
+      if (t % k != 0) {
+        throw new ManifestError("clip.segments", k + " does not divide clip.frames " + t);
+      }
+      // The segments split a window of any length that holds their frames at tau spacing.
+      if (d < expected * (1 - 1e-4)) {
+        throw new ManifestError("clip.duration", String.format(
+            "%s < frames*sampling_rate/reference_fps = %.6f: the segments cannot hold their frames",
+            repr(clip.get("duration")), expected));
+      }
+      return new Clip(t, tau, fps, d, sampling, k);
+    }
+    if (clip.has("segments") && !clip.get("segments").isNull()) {
+      throw new ManifestError("clip.segments", "only with sampling: segments");
+    }
     // Python's math.isclose(d, expected, rel_tol=1e-4): the YAML keeps 6 decimals.
     if (Math.abs(d - expected) > 1e-4 * Math.max(Math.abs(d), Math.abs(expected))) {
       throw new ManifestError(
@@ -141,6 +175,9 @@ public final class ManifestLoader {
       Layout layout = oneOf(inp, "layout", w, Layout.class);
       Pathway pathway = oneOf(inp, "pathway", w, Pathway.class);
       int frames = positiveInt(inp, "frames", w);
+      if (layout == Layout.NCHW && pathway == Pathway.SLOW) {
+        throw new ManifestError(w + "pathway", "'slow' needs layout NCTHW");
+      }
       int alpha = 0;
       if (pathway == Pathway.SLOW) {
         alpha = positiveInt(inp, "alpha", w);
@@ -163,7 +200,23 @@ public final class ManifestLoader {
     return out;
   }
 
-  private static Preprocessing preprocessing(JsonNode pre) {
+  private static Flow flow(JsonNode flow, Clip clip, List<Input> inputs) {
+    for (int i = 0; i < inputs.size(); i++) {
+      if (inputs.get(i).layout() != Layout.NCHW) {
+        throw new ManifestError("inputs[" + i + "].layout", "modality 'flow' needs layout NCHW");
+      }
+    }
+    if (clip.framesPerSegment() < 2) {
+      throw new ManifestError("clip.frames", "modality 'flow' needs at least 2 frames per segment,"
+          + " got " + clip.framesPerSegment());
+    }
+    FlowMethod method = oneOf(flow, "method", "flow.", FlowMethod.class);
+    double bound = positiveNumber(flow, "bound", "flow.");
+    FlowEncoding encoding = oneOf(flow, "encoding", "flow.", FlowEncoding.class);
+    return new Flow(method, bound, encoding);
+  }
+
+  private static Preprocessing preprocessing(JsonNode pre, int channels) {
     String w = "preprocessing.";
     int shortSide = positiveInt(pre, "short_side", w);
     int crop = positiveInt(pre, "crop", w);
@@ -172,8 +225,8 @@ public final class ManifestLoader {
     }
     Resize resize = oneOf(pre, "resize", w, Resize.class);
     CropMode cropMode = oneOf(pre, "crop_mode", w, CropMode.class);
-    List<Double> mean = perChannel(pre, "mean");
-    List<Double> std = perChannel(pre, "std");
+    List<Double> mean = perChannel(pre, "mean", channels);
+    List<Double> std = perChannel(pre, "std", channels);
     if (std.stream().anyMatch(s -> !(s > 0))) {
       throw new ManifestError(w + "std", "values must be > 0");
     }
@@ -182,10 +235,11 @@ public final class ManifestLoader {
     return new Preprocessing(resize, shortSide, crop, cropMode, scale, mean, std, channelOrder);
   }
 
-  private static List<Double> perChannel(JsonNode pre, String key) {
+  private static List<Double> perChannel(JsonNode pre, String key, int channels) {
     JsonNode v = need(pre, key, "preprocessing.");
-    if (!v.isArray() || v.size() != ModelManifest.CHANNELS) {
-      throw new ManifestError("preprocessing." + key, "must list 3 values (one per channel)");
+    if (!v.isArray() || v.size() != channels) {
+      throw new ManifestError("preprocessing." + key, "must list " + channels + " values (one per "
+          + (channels == 2 ? "flow component, x and y" : "channel") + ")");
     }
     List<Double> values = new ArrayList<>();
     for (JsonNode x : v) {
@@ -201,6 +255,9 @@ public final class ManifestLoader {
     String name = nonEmptyString(out, "name", "output.");
     OutputType type = oneOf(out, "type", "output.", OutputType.class);
     int classes = positiveInt(out, "classes", "output.");
-    return new Output(name, type, classes);
+    Consensus consensus = out.has("consensus") && !out.get("consensus").isNull()
+        ? oneOf(out, "consensus", "output.", Consensus.class)
+        : Consensus.NONE;
+    return new Output(name, type, classes, consensus);
   }
 }

@@ -15,7 +15,8 @@ import java.util.stream.IntStream;
  * session opens it ({@code dev.actionstream.inference.ModelSession}).
  *
  * <p>{@code onnxFp16} is the optional half-precision variant ({@code onnx_fp16}: float16 weights
- * and compute, float32 inputs and outputs), null when the manifest names none.
+ * and compute, float32 inputs and outputs), null when the manifest names none. {@code flow} is
+ * null unless {@code modality} is {@link Modality#FLOW}.
  */
 public record ModelManifest(
     Path file,
@@ -30,6 +31,7 @@ public record ModelManifest(
     List<Input> inputs,
     Preprocessing preprocessing,
     Modality modality,
+    Flow flow,
     Output output) {
 
   /** The only manifest format this engine reads. */
@@ -46,12 +48,57 @@ public record ModelManifest(
   /**
    * Which frames form a clip, in time.
    *
-   * @param frames T, the frames sampled uniformly over the clip
-   * @param samplingRate tau: the clip spans T·tau frames of video at {@code referenceFps}
+   * @param frames T, the frames sampled per clip
+   * @param samplingRate tau: sample spacing in frames of video at {@code referenceFps}
    * @param referenceFps the frame rate the model was trained at (30 for Kinetics)
-   * @param duration D = T·tau / referenceFps seconds
+   * @param duration D seconds: T·tau / referenceFps for uniform sampling; the window the segments
+   *     split for {@link Sampling#SEGMENTS}
+   * @param sampling uniform over the window, or K segments of L = T/K frames each (TSN)
+   * @param segments K; 1 for uniform sampling
    */
-  public record Clip(int frames, double samplingRate, double referenceFps, double duration) {}
+  public record Clip(
+      int frames,
+      double samplingRate,
+      double referenceFps,
+      double duration,
+      Sampling sampling,
+      int segments) {
+
+    /** Uniform sampling, the 3D networks' clip. */
+    public Clip(int frames, double samplingRate, double referenceFps, double duration) {
+      this(frames, samplingRate, referenceFps, duration, Sampling.UNIFORM, 1);
+    }
+
+    /** L: the frames of one segment (all T for uniform sampling). */
+    public int framesPerSegment() {
+      return frames / segments;
+    }
+
+    /**
+     * The capture times (ms) the clip's T frames are sampled at, for a window ending at {@code
+     * end} and lasting {@code durationMs}: uniform t_i = end − D + i·D/(T−1); segments t_{g,j} = end − D + (g + ½)·D/K + (j −
+     * (L−1)/2)·tau/fps (tools/modelkit/manifest.py sample_times).
+     */
+    public double[] sampleTimes(long end, long durationMs) {
+      double[] at = new double[frames];
+      if (sampling == Sampling.UNIFORM) {
+        for (int i = 0; i < frames; i++) {
+          at[i] = frames == 1 ? end : end - durationMs + (double) i * durationMs / (frames - 1);
+        }
+        return at;
+      }
+      int l = framesPerSegment();
+      double spacingMs = samplingRate / referenceFps * 1000.0;
+      double segmentMs = (double) durationMs / segments;
+      for (int g = 0; g < segments; g++) {
+        double centre = end - durationMs + (g + 0.5) * segmentMs;
+        for (int j = 0; j < l; j++) {
+          at[g * l + j] = centre + (j - (l - 1) / 2.0) * spacingMs;
+        }
+      }
+      return at;
+    }
+  }
 
   /**
    * One ONNX input tensor built from the clip.
@@ -89,12 +136,64 @@ public record ModelManifest(
     }
   }
 
-  /** The output tensor: one row of {@code classes} scores per clip. */
-  public record Output(String name, OutputType type, int classes) {}
+  /**
+   * The output tensor: {@code classes} scores per clip, or per segment when {@code consensus} is
+   * {@link Consensus#AVERAGE} (the engine then averages each clip's K rows).
+   */
+  public record Output(String name, OutputType type, int classes, Consensus consensus) {
+    public Output(String name, OutputType type, int classes) {
+      this(name, type, classes, Consensus.NONE);
+    }
+  }
 
-  /** Clip frames x the values each takes in a tensor: C x T x crop x crop floats per clip. */
+  /**
+   * Optical flow for {@link Modality#FLOW}: how it is computed, clipped to ±{@code bound} pixels
+   * and encoded before {@code preprocessing}'s scale, mean and std apply.
+   */
+  public record Flow(FlowMethod method, double bound, FlowEncoding encoding) {}
+
+  /** Channels per frame (RGB: 3) or per flow field (x, y: 2). */
+  public int channels() {
+    return modality == Modality.FLOW ? 2 : CHANNELS;
+  }
+
+  /**
+   * Units one clip row stacks along channels in an NCHW input: the segment's L frames, or the
+   * L − 1 flow fields between them.
+   */
+  public int stackedUnits() {
+    int l = clip.framesPerSegment();
+    return modality == Modality.FLOW ? l - 1 : l;
+  }
+
+  /** ONNX rows per clip: K segments for NCHW inputs, 1 for NCTHW. */
+  public int rowsPerClip(Input input) {
+    return input.layout() == Layout.NCHW ? clip.segments() : 1;
+  }
+
+  /** Output rows per clip: K when the engine averages the segments, else 1. */
+  public int outputRowsPerClip() {
+    return output.consensus() == Consensus.AVERAGE ? clip.segments() : 1;
+  }
+
+  /**
+   * The floats of one clip in an input, as the ONNX dims after the batch one: C x T x crop x crop
+   * for NCTHW; K rows of C·S x crop x crop for NCHW (the leading K folds into the batch axis).
+   */
   public long[] clipShape(Input input) {
-    return new long[] {CHANNELS, input.frames(), preprocessing.crop(), preprocessing.crop()};
+    int crop = preprocessing.crop();
+    if (input.layout() == Layout.NCHW) {
+      return new long[] {clip.segments(), (long) channels() * stackedUnits(), crop, crop};
+    }
+    return new long[] {CHANNELS, input.frames(), crop, crop};
+  }
+
+  /** The ONNX shape of an input holding {@code n} clips. */
+  public long[] inputShape(Input input, int n) {
+    long[] c = clipShape(input);
+    return input.layout() == Layout.NCHW
+        ? new long[] {n * c[0], c[1], c[2], c[3]}
+        : new long[] {n, c[0], c[1], c[2], c[3]};
   }
 
   /** D = T·tau / reference fps, in seconds, as PyTorchVideo's clip_duration. */
@@ -128,7 +227,10 @@ public record ModelManifest(
   }
 
   public enum Layout implements Spelled {
-    NCTHW;
+    /** Batch, channel, time, height, width: a 3D network's clip. */
+    NCTHW,
+    /** Rows of segments, frames or flow fields stacked along channels: a 2D network's input. */
+    NCHW;
 
     @Override
     public String spelling() {
@@ -170,6 +272,34 @@ public record ModelManifest(
   }
 
   public enum Modality implements Spelled {
-    RGB
+    RGB,
+    /** Optical flow between consecutive clip frames, computed by the engine. */
+    FLOW
+  }
+
+  public enum Sampling implements Spelled {
+    /** T frames spread evenly over the window, its first and last instants included. */
+    UNIFORM,
+    /** K equal segments, L frames centred in each (TSN). */
+    SEGMENTS
+  }
+
+  public enum Consensus implements Spelled {
+    /** The graph gives one row per clip. */
+    NONE,
+    /** The graph gives one row per segment; the engine averages them (TSN). */
+    AVERAGE
+  }
+
+  public enum FlowMethod implements Spelled {
+    FARNEBACK,
+    TVL1
+  }
+
+  public enum FlowEncoding implements Spelled {
+    /** The clipped displacement in pixels. */
+    RAW,
+    /** rint((v + bound)·255/(2·bound)): the 8-bit value flow JPEG files store. */
+    QUANTIZED
   }
 }

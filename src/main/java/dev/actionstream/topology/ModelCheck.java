@@ -15,6 +15,8 @@ import dev.actionstream.topology.TopologyConfig.Inference;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Opens a topology's model and checks it against its manifest and the topology, so that a model
@@ -31,17 +33,41 @@ public final class ModelCheck {
    * engine start (it reads the graph, runs nothing).
    */
   public static ModelSignature check(TopologyConfig config) {
-    try (ModelSession session = open(config, new SessionSettings(1))) {
-      return session.signature();
-    }
+    List<ModelSession> sessions = openAll(config, new SessionSettings(1));
+    ModelSignature first = sessions.get(0).signature();
+    sessions.forEach(ModelSession::close);
+    return first;
   }
 
   /**
    * Opens the model for use, with the same checks as {@link #check}: an engine that opens its
-   * session through here needs no separate check.
+   * session through here needs no separate check. A fusion's first member only; see {@link
+   * #openAll}.
    */
   public static ModelSession open(TopologyConfig config, SessionSettings settings) {
-    ModelManifest m = config.model();
+    return open(config, config.model(), "model", settings);
+  }
+
+  /** Every model a window runs through (a fusion's members, in order), each checked. */
+  public static List<ModelSession> openAll(TopologyConfig config, SessionSettings settings) {
+    if (config.fusion() == null) {
+      return List.of(open(config, settings));
+    }
+    List<ModelSession> sessions = new ArrayList<>();
+    try {
+      List<TopologyConfig.Member> members = config.fusion().members();
+      for (int i = 0; i < members.size(); i++) {
+        sessions.add(open(config, members.get(i).manifest(), "model.fuse[" + i + "].manifest", settings));
+      }
+    } catch (RuntimeException e) {
+      sessions.forEach(ModelSession::close);
+      throw e;
+    }
+    return List.copyOf(sessions);
+  }
+
+  private static ModelSession open(
+      TopologyConfig config, ModelManifest m, String field, SessionSettings settings) {
     ModelSession session;
     try {
       session = ModelSession.open(m, settings.withProvider(provider(config.inference())));
@@ -50,7 +76,7 @@ public final class ModelCheck {
       throw new TopologyError(config.file(), "inference.provider", e.getMessage(), e);
     } catch (ManifestError e) {
       throw new TopologyError(
-          config.file(), "model", modelPath(config) + ": " + e.getMessage() + exportHint(e, m), e);
+          config.file(), field, modelPath(config, m) + ": " + e.getMessage() + exportHint(e, m), e);
     }
     int batch = config.inference().batch();
     if (batch > session.signature().maxBatch()) {
@@ -77,8 +103,8 @@ public final class ModelCheck {
   }
 
   /** The manifest as the topology names it, relative to the topology file. */
-  private static Path modelPath(TopologyConfig config) {
-    return config.file().getParent().relativize(config.model().file());
+  private static Path modelPath(TopologyConfig config, ModelManifest m) {
+    return config.file().getParent().relativize(m.file());
   }
 
   /**

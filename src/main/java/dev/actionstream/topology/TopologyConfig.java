@@ -19,6 +19,9 @@ import java.util.Map;
  * @param model the model manifest, loaded and validated (path resolved against the topology file)
  * @param streams extra Kafka Streams / client properties passed through verbatim
  * @param http the process's HTTP server (metrics, health, live view); flags may override it
+ * @param fusion several models fused into one logical model (late fusion), or null for the one
+ *     {@code model}; with fusion, {@code model} is its first member (labels and clip duration are
+ *     the same for all members)
  */
 public record TopologyConfig(
     Path file,
@@ -33,7 +36,8 @@ public record TopologyConfig(
     Episodes episodes,
     Map<String, CameraOverride> cameras,
     Map<String, String> streams,
-    HttpSettings http) {
+    HttpSettings http,
+    Fusion fusion) {
 
   public TopologyConfig {
     cameras = Map.copyOf(cameras);
@@ -43,10 +47,59 @@ public record TopologyConfig(
     }
   }
 
+  /** One model, no fusion. */
+  public TopologyConfig(
+      Path file,
+      String applicationId,
+      String bootstrapServers,
+      ModelManifest model,
+      Input input,
+      Windows windows,
+      Realtime realtime,
+      Inference inference,
+      Outputs outputs,
+      Episodes episodes,
+      Map<String, CameraOverride> cameras,
+      Map<String, String> streams,
+      HttpSettings http) {
+    this(file, applicationId, bootstrapServers, model, input, windows, realtime, inference,
+        outputs, episodes, cameras, streams, http, null);
+  }
+
+  /**
+   * Late fusion (Two-stream's RGB and flow streams as one model): each member's class
+   * probabilities weighted, p = Σ wᵢ·pᵢ / Σ wᵢ.
+   *
+   * @param name the logical model's name, reported in predictions and events
+   */
+  public record Fusion(String name, List<Member> members) {
+    public Fusion {
+      members = List.copyOf(members);
+    }
+  }
+
+  /** A fused model and its weight (> 0). */
+  public record Member(ModelManifest manifest, double weight) {}
+
+  /** The models a window runs through: the fusion's members, or the one model with weight 1. */
+  public List<Member> members() {
+    return fusion == null ? List.of(new Member(model, 1.0)) : fusion.members();
+  }
+
+  /** The name predictions and events report: the model's, or the fusion's. */
+  public String modelName() {
+    return fusion == null ? model.name() : fusion.name();
+  }
+
+  /** The most frames any member samples per window: the bound of {@code min-distinct-frames}. */
+  public int maxClipFrames() {
+    return members().stream().mapToInt(m -> m.manifest().clip().frames()).max().orElseThrow();
+  }
+
   /** The same topology with other inference settings. */
   public TopologyConfig withInference(Inference other) {
     return new TopologyConfig(file, applicationId, bootstrapServers, model, input, windows, realtime,
-        other, outputs, episodes, cameras, streams, http);
+        other, outputs, episodes, cameras, streams, http, fusion);
   }
 
   /** Without an {@code http} section: the default HTTP settings. */
@@ -71,14 +124,14 @@ public record TopologyConfig(
   public TopologyConfig withBootstrapServers(String servers) {
     return new TopologyConfig(
         file, applicationId, servers, model, input, windows, realtime, inference, outputs,
-        episodes, cameras, streams, http);
+        episodes, cameras, streams, http, fusion);
   }
 
   /** Same topology with other HTTP settings (flag override). */
   public TopologyConfig withHttp(HttpSettings settings) {
     return new TopologyConfig(
         file, applicationId, bootstrapServers, model, input, windows, realtime, inference, outputs,
-        episodes, cameras, streams, settings);
+        episodes, cameras, streams, settings, fusion);
   }
 
   /** The override for a camera, or the default (whole frame, every label). */

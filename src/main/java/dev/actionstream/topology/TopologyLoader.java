@@ -25,6 +25,7 @@ import dev.actionstream.topology.TopologyConfig.Windows;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -136,9 +137,12 @@ public final class TopologyLoader {
 
     String applicationId = kafkaName(root, "application-id", null);
     String bootstrap = brokers(root, bootstrapFlag, env.get(BOOTSTRAP_ENV));
-    ModelManifest model = model(root, abs.getParent());
+    TopologyConfig.Fusion fusion = root.isMapping("model") ? fusion(root, abs.getParent()) : null;
+    ModelManifest model = fusion == null
+        ? model(root, abs.getParent())
+        : fusion.members().get(0).manifest();
     Input input = input(root.section("input", INPUT_KEYS));
-    Windows windows = windows(root.section("windows", WINDOWS_KEYS), model);
+    Windows windows = windows(root.section("windows", WINDOWS_KEYS), model, fusion);
     Realtime realtime = realtime(root.section("realtime", REALTIME_KEYS));
     Inference inference = inference(root.section("inference", INFERENCE_KEYS), model, abs.getParent());
     Outputs outputs = outputs(root.section("outputs", OUTPUTS_KEYS), model, input.topic());
@@ -149,7 +153,7 @@ public final class TopologyLoader {
 
     return new TopologyConfig(
         abs, applicationId, bootstrap, model, input, windows, realtime, inference, outputs,
-        episodes, cameras, streams, http);
+        episodes, cameras, streams, http, fusion);
   }
 
   // ---- identity and brokers --------------------------------------------------------------------
@@ -204,6 +208,51 @@ public final class TopologyLoader {
     }
   }
 
+  /**
+   * {@code model: {name, fuse: [{manifest, weight}, ...]}}: late fusion of two or more models that
+   * share labels and clip duration, so that one window is one clip for each of them.
+   */
+  private static TopologyConfig.Fusion fusion(Section root, Path dir) {
+    Section s = root.section("model", List.of("name", "fuse"));
+    String name = kafkaName(s, "name", null);
+    List<JsonNode> items = s.items("fuse");
+    if (items.size() < 2) {
+      throw s.error("fuse", "must list at least 2 models ({manifest, weight}); with one, write"
+          + " model: <manifest path>");
+    }
+    List<TopologyConfig.Member> members = new ArrayList<>();
+    for (int i = 0; i < items.size(); i++) {
+      Section m = s.child("fuse[" + i + "]", items.get(i), List.of("manifest", "weight"));
+      String spec = m.requiredString("manifest");
+      ModelManifest manifest;
+      try {
+        manifest = ManifestLoader.load(dir.resolve(spec));
+      } catch (ManifestError e) {
+        throw m.error("manifest", spec + ": " + e.getMessage(), e);
+      }
+      double weight = m.number("weight", 1.0);
+      if (!(weight > 0) || Double.isInfinite(weight)) {
+        throw m.error("weight", "must be > 0, got " + weight);
+      }
+      if (!members.isEmpty()) {
+        ModelManifest first = members.get(0).manifest();
+        if (!manifest.labels().equals(first.labels())) {
+          throw m.error("manifest", "%s: its labels differ from %s's (%d vs %d classes, or other"
+              .formatted(spec, first.name(), manifest.labels().size(), first.labels().size())
+              + " names or order); fused models must score the same classes");
+        }
+        long d = Math.round(manifest.clip().duration() * 1000);
+        long d0 = Math.round(first.clip().duration() * 1000);
+        if (d != d0) {
+          throw m.error("manifest", "%s: clip duration %d ms differs from %s's %d ms; fused models"
+              .formatted(spec, d, first.name(), d0) + " must see the same window");
+        }
+      }
+      members.add(new TopologyConfig.Member(manifest, weight));
+    }
+    return new TopologyConfig.Fusion(name, members);
+  }
+
   // ---- sections ---------------------------------------------------------------------------------
 
   private static Input input(Section s) {
@@ -215,7 +264,7 @@ public final class TopologyLoader {
     return new Input(topic, maxBytes, maxPixels, choice(s, "decode-scale", DecodeScale.class, DecodeScale.FULL));
   }
 
-  private static Windows windows(Section s, ModelManifest model) {
+  private static Windows windows(Section s, ModelManifest model, TopologyConfig.Fusion fusion) {
     Duration clip = Duration.ofNanos(Math.round(model.clip().duration() * 1e9));
     Duration hop = s.duration("hop", DEFAULT_HOP);
     positive(s, "hop", hop);
@@ -232,7 +281,9 @@ public final class TopologyLoader {
     if (grace.isNegative()) {
       throw s.error("grace", "must be >= 0, got " + Durations.format(grace));
     }
-    int frames = model.clip().frames();
+    int frames = fusion == null
+        ? model.clip().frames()
+        : fusion.members().stream().mapToInt(m -> m.manifest().clip().frames()).max().orElseThrow();
     int minDistinct = s.integer("min-distinct-frames", Math.min(DEFAULT_MIN_DISTINCT_FRAMES, frames));
     if (minDistinct < 1 || minDistinct > frames) {
       throw s.error(

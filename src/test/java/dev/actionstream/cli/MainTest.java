@@ -62,12 +62,12 @@ class MainTest {
   void validateOfBadManifestExitsTwoWithTheFieldAndNoStackTrace() throws IOException {
     Path copy = tmp.resolve("manifest.yaml");
     String yaml = Files.readString(model.file());
-    Files.writeString(copy, yaml.replace("modality: rgb", "modality: flow"));
+    Files.writeString(copy, yaml.replace("modality: rgb", "modality: depth"));
 
     int code = run("validate", copy.toString());
 
     assertEquals(ExitCodes.BAD_MODEL, code);
-    assertEquals("error: modality: 'flow' not one of ('rgb')", err.toString().strip());
+    assertEquals("error: modality: 'depth' not one of ('rgb', 'flow')", err.toString().strip());
   }
 
   @Test
@@ -96,6 +96,24 @@ class MainTest {
     assertTrue(lines.get(10).startsWith("model demo_x3d (x3d): "), lines.get(10));
     assertTrue(lines.contains("  inputs    NCTHW clip, ONNX input float32[batch,3,8,64,64]"),
         out.toString());
+    assertEquals("OK", lines.get(lines.size() - 1));
+  }
+
+  @Test
+  void validateOfAFusionPrintsEveryFusedModelWithItsWeight() {
+    int code = run("validate", "topologies/demo-two-stream.yaml");
+
+    assertEquals(ExitCodes.OK, code, err.toString());
+    List<String> lines = out.toString().lines().toList();
+    assertEquals("  model     demo-two-stream: late fusion of demo_two_stream_rgb x 1, demo_two_stream_flow x 1.5",
+        lines.get(1));
+    assertTrue(lines.contains("fused 1 of 2, weight 1:"), out.toString());
+    assertTrue(lines.contains("fused 2 of 2, weight 1.5:"), out.toString());
+    assertTrue(lines.contains("  clip      8 frames, sampling rate 6 at 30 fps: 1.600 s, 1 segment of 8 frames"),
+        out.toString());
+    assertTrue(lines.contains("  inputs    NCHW clip, ONNX input float32[batch,14,64,64]"), out.toString());
+    assertTrue(lines.contains(
+        "  flow      farneback, bound 10 px, quantized, between consecutive frames of a segment"), out.toString());
     assertEquals("OK", lines.get(lines.size() - 1));
   }
 

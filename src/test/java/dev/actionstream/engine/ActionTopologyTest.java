@@ -76,13 +76,17 @@ class ActionTopologyTest {
     }
 
     Run(TopologyConfig config, ModelSession model, boolean overlap) {
+      this(config, List.of(model), overlap);
+    }
+
+    Run(TopologyConfig config, List<ModelSession> models, boolean overlap) {
       config = config.withInference(config.inference().withOverlap(overlap));
-      this.model = model;
+      this.model = models.get(0);
       Properties p = Engine.properties(config, stateDir);
       p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.AT_LEAST_ONCE);
       driver =
           new TopologyTestDriver(
-              ActionTopology.build(config, model, metrics), p, Instant.ofEpochMilli(T0));
+              ActionTopology.build(config, models, metrics), p, Instant.ofEpochMilli(T0));
       frames =
           driver.createInputTopic("frames", new ByteArraySerializer(), new ByteArraySerializer());
       ByteArrayDeserializer d = new ByteArrayDeserializer();
@@ -162,6 +166,66 @@ class ActionTopologyTest {
         assertEquals(16, p.get("frames").asInt(), "16 fast frames, the slow ones among them");
       }
       assertEquals(n, run.metrics.framesDecoded());
+    }
+  }
+
+  /**
+   * Late fusion: each window runs through both models from the same decoded frames, and the
+   * prediction is the weighted average of the two models' own probabilities.
+   */
+  @Test
+  void lateFusionIsTheWeightedAverageOfEachModelsProbabilities() throws InterruptedException {
+    TopologyConfig sfConfig = TestTopologies.demo(TestTopologies.DEMO_SLOWFAST, Policy.BACKFILL);
+    int n = 15 * 5;
+    try (ModelSession sf = ModelSession.open(sfConfig.model(), new SessionSettings(2))) {
+      java.util.Map<String, List<Double>> x3d;
+      java.util.Map<String, List<Double>> slowFast;
+      try (Run run = new Run(TestTopologies.demo(Policy.BACKFILL))) {
+        sendMovingSquare(run, n);
+        x3d = byWindow(run.read(run.predictions));
+      }
+      try (Run run = new Run(sfConfig, sf)) {
+        sendMovingSquare(run, n);
+        slowFast = byWindow(run.read(run.predictions));
+      }
+      // On the stream thread, overlapped, and in batches of 4 windows per model.
+      for (int shape = 0; shape < 3; shape++) {
+        TopologyConfig c = TestTopologies.fused(1.0, 3.0);
+        if (shape == 2) {
+          c = c.withInference(new TopologyConfig.Inference(
+              TopologyConfig.Provider.CPU, 2, 4, 0, Duration.ofMillis(20)));
+        }
+        boolean overlap = shape == 1;
+        try (Run run = new Run(c, List.of(session, sf), overlap)) {
+          sendMovingSquare(run, n);
+          List<JsonNode> preds = run.read(run.predictions);
+          for (int tick = 0; tick < 500 && preds.size() < x3d.size(); tick++) {
+            Thread.sleep(5); // an overlapped run ends on the inference thread
+            run.driver.advanceWallClockTime(Duration.ofMillis(ClipProcessor.OVERLAP_TICK_MS));
+            preds.addAll(run.read(run.predictions));
+          }
+          java.util.Map<String, List<Double>> fused = byWindow(preds);
+          assertEquals(x3d.keySet(), fused.keySet());
+          for (String w : fused.keySet()) {
+            for (int k = 0; k < fused.get(w).size(); k++) {
+              double expected = (x3d.get(w).get(k) + 3 * slowFast.get(w).get(k)) / 4;
+              // Records round probabilities to 4 decimals.
+              assertEquals(expected, fused.get(w).get(k), 2e-4, w + " class " + k);
+            }
+          }
+          for (JsonNode p : preds) {
+            assertEquals("demo-fusion", p.get("model").asText());
+            assertEquals(16, p.get("frames").asInt(), "distinct frames of the model sampling most");
+          }
+          assertEquals(n, run.metrics.framesDecoded(), "each frame decoded once for both models");
+        }
+      }
+    }
+  }
+
+  private static void sendMovingSquare(Run run, int n) {
+    for (int i = 0; i < n; i++) {
+      run.send("cam-1", frameTime(i), i, MovingSquare.frame(frameTime(i) - T0));
     }
   }
 

@@ -46,4 +46,18 @@ public final class TestTopologies {
         Map.of(),
         Map.of());
   }
+
+  /**
+   * Late fusion of the demo X3D and the demo SlowFast (same labels, both 1.6 s clips) with the
+   * given weights, named {@code demo-fusion}; otherwise as {@link #demo(Policy)}.
+   */
+  public static TopologyConfig fused(double x3dWeight, double slowFastWeight) {
+    TopologyConfig c = demo(Policy.BACKFILL);
+    ModelManifest sf = ManifestLoader.load(DEMO_SLOWFAST);
+    TopologyConfig.Fusion f = new TopologyConfig.Fusion("demo-fusion", List.of(
+        new TopologyConfig.Member(c.model(), x3dWeight), new TopologyConfig.Member(sf, slowFastWeight)));
+    return new TopologyConfig(c.file(), c.applicationId(), c.bootstrapServers(), c.model(), c.input(),
+        c.windows(), c.realtime(), c.inference(), c.outputs(), c.episodes(), c.cameras(), c.streams(),
+        c.http(), f);
+  }
 }

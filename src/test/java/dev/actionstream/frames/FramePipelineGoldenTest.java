@@ -4,6 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ai.onnxruntime.OrtException;
+import static org.bytedeco.opencv.global.opencv_core.CV_8UC3;
+
 import dev.actionstream.TestModels;
 import dev.actionstream.inference.GoldenParity;
 import dev.actionstream.inference.ClipBuffers;
@@ -16,12 +18,14 @@ import dev.actionstream.model.ModelManifest.ChannelOrder;
 import java.nio.FloatBuffer;
 import java.nio.file.Path;
 import java.util.List;
+import org.bytedeco.opencv.opencv_core.Mat;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The Java frame path against the Python model kit, for every model with a golden set: golden
- * frames.u8 → FramePreprocessor → ClipAssembler must give the golden input tensors, and running
+ * frames.u8 → the model's FrameStage (colour planes, or gray crops and then optical flow) →
+ * ClipAssembler must give the golden input tensors, and running
  * them must give PyTorch's output.
  */
 class FramePipelineGoldenTest {
@@ -34,6 +38,10 @@ class FramePipelineGoldenTest {
    * Caffe-style input) rounds 255 times coarser than one fed 0-1.
    */
   private static double inputMagnitude(ModelManifest m) {
+    if (m.modality() == ModelManifest.Modality.FLOW) {
+      // Computed by the same OpenCV on both sides from the same 8-bit crops: exact or nothing.
+      return 1;
+    }
     double minStd = Double.MAX_VALUE;
     for (double s : m.preprocessing().std()) {
       minStd = Math.min(minStd, s);
@@ -58,17 +66,21 @@ class FramePipelineGoldenTest {
     byte[] raw = GoldenSet.read(golden.frames()).array();
     int frameBytes = height * width * 3;
 
-    FramePreprocessor pre = new FramePreprocessor(m.preprocessing());
+    FrameStage pre = FrameStage.of(m, RegionOfInterest.FULL);
     float[][] planes = new float[frames][pre.frameFloats()];
     byte[] frame = new byte[frameBytes];
-    for (int t = 0; t < frames; t++) {
-      System.arraycopy(raw, t * frameBytes, frame, 0, frameBytes);
-      pre.process(frame, width, height, ChannelOrder.RGB, planes[t], 0);
+    try (Mat image = new Mat(height, width, CV_8UC3)) {
+      for (int t = 0; t < frames; t++) {
+        System.arraycopy(raw, t * frameBytes, frame, 0, frameBytes);
+        image.data().put(frame, 0, frameBytes);
+        pre.process(image, ChannelOrder.RGB, planes[t], 0);
+      }
     }
 
-    try (ModelSession session = ModelSession.open(m, new SessionSettings(2))) {
+    try (ModelSession session = ModelSession.open(m, new SessionSettings(2));
+        ClipUnits units = new ClipUnits(m)) {
       ClipBuffers clips = session.newBuffers(1);
-      new ClipAssembler(m).fill(clips, 0, planes);
+      new ClipAssembler(m).fill(clips, 0, units.of(planes, 0), units.offset(0));
 
       for (int i = 0; i < m.inputs().size(); i++) {
         String name = m.inputs().get(i).name();

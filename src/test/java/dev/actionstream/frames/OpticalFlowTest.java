@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 class OpticalFlowTest {
   /** A smooth random texture, shifted by (dx, dy) pixels (content moves right and down). */
-  private static Mat texture(int w, int h, int dx, int dy) {
+  static Mat texture(int w, int h, int dx, int dy) {
     Random r = new Random(7);
     double[][] wave = new double[6][3];
     for (double[] k : wave) {

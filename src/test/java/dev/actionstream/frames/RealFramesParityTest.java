@@ -70,7 +70,7 @@ class RealFramesParityTest {
     byte[] rgb = Files.readAllBytes(dir.resolve(doc.path("decoded").path("file").asText()));
     int frameBytes = height * width * 3;
 
-    FramePreprocessor pre = new FramePreprocessor(m.preprocessing());
+    FrameStage pre = FrameStage.of(m, RegionOfInterest.FULL);
     float[][] planes = new float[frames][pre.frameFloats()];
     byte[] bgr = new byte[frameBytes];
     int maxPixelDiff = 0;
@@ -94,9 +94,24 @@ class RealFramesParityTest {
     float[] expected = GoldenSet.readFloatArray(new GoldenSet.Array(
         dir.resolve(doc.path("output").path("file").asText()), GoldenSet.Dtype.FLOAT32,
         new long[] {1, m.output().classes()}));
-    try (ModelSession session = ModelSession.open(m, new SessionSettings(2))) {
+    try (ModelSession session = ModelSession.open(m, new SessionSettings(2));
+        ClipUnits units = new ClipUnits(m)) {
       ClipBuffers clips = session.newBuffers(1);
-      new ClipAssembler(m).fill(clips, 0, planes);
+      new ClipAssembler(m).fill(clips, 0, units.of(planes, 0), units.offset(0));
+      // Flow models: the engine's flow from its own decoding against Python's OpenCV flow.
+      String inputReport = "";
+      for (JsonNode in : doc.path("inputs")) {
+        int i = m.inputs().stream().map(ModelManifest.Input::name).toList().indexOf(in.path("name").asText());
+        float[] expectedInput = GoldenSet.readFloatArray(new GoldenSet.Array(
+            dir.resolve(in.path("file").asText()), GoldenSet.Dtype.FLOAT32, m.inputShape(m.inputs().get(i), 1)));
+        java.nio.FloatBuffer actual = clips.clip(i, 0);
+        double maxInput = 0;
+        for (int k = 0; k < expectedInput.length; k++) {
+          maxInput = Math.max(maxInput, Math.abs(actual.get(k) - expectedInput[k]));
+        }
+        inputReport += "; flow input %s max |Δ| %.3e".formatted(in.path("name").asText(), maxInput);
+        assertEquals(0.0, maxInput, "the engine's optical flow equals OpenCV's in Python, bit for bit");
+      }
       float[] scores = session.run(clips, 1)[0];
       double maxAbs = 0;
       double maxScaled = 0;
@@ -104,9 +119,9 @@ class RealFramesParityTest {
         maxAbs = Math.max(maxAbs, Math.abs(scores[k] - expected[k]));
         maxScaled = Math.max(maxScaled, GoldenSet.scaledError(scores[k], expected[k]));
       }
-      System.out.printf("%s real frames (%s): pixels max |Δ| %d vs OpenCV %s; output max |Δ| %.3e, scaled %.3e vs PyTorch%n",
+      System.out.printf("%s real frames (%s): pixels max |Δ| %d vs OpenCV %s%s; output max |Δ| %.3e, scaled %.3e vs PyTorch%n",
           m.name(), doc.path("description").asText().split(",")[0], maxPixelDiff, doc.path("opencv").asText(),
-          maxAbs, maxScaled);
+          inputReport, maxAbs, maxScaled);
       assertEquals(0, maxPixelDiff, "the engine's JPEG decoder gives OpenCV's pixels");
       double d = maxScaled;
       double tolerance = doc.path("tolerance").asDouble();

@@ -184,8 +184,25 @@ class ManifestLoaderTest {
         bad(m -> m.putArray("inputs"), "inputs: must be a non-empty list"),
         bad(m -> input(m, 0).remove("name"), "inputs[0].name: missing"),
         bad(
-            m -> input(m, 0).put("layout", "NCHW"),
-            "inputs[0].layout: 'NCHW' not one of ('NCTHW')"),
+            m -> input(m, 0).put("layout", "NTCHW"),
+            "inputs[0].layout: 'NTCHW' not one of ('NCTHW', 'NCHW')"),
+        bad(
+            m -> clip(m).put("sampling", "random"),
+            "clip.sampling: 'random' not one of ('uniform', 'segments')"),
+        bad(m -> clip(m).put("segments", 2), "clip.segments: only with sampling: segments"),
+        bad(m -> clip(m).put("sampling", "segments"), "clip.segments: missing"),
+        bad(
+            m -> clip(m).put("sampling", "segments").put("segments", 3),
+            "clip.segments: 3 does not divide clip.frames 8"),
+        bad(
+            m -> clip(m).put("sampling", "segments").put("segments", 4).put("duration", 1.0),
+            "clip.duration: 1.0 < frames*sampling_rate/reference_fps = 1.066667"),
+        bad(
+            m -> output(m).put("consensus", "average"),
+            "output.consensus: 'average' needs NCHW inputs (one row per segment)"),
+        bad(
+            m -> output(m).put("consensus", "max"),
+            "output.consensus: 'max' not one of ('none', 'average')"),
         bad(
             m -> input(m, 0).put("pathway", "slowest"),
             "inputs[0].pathway: 'slowest' not one of ('clip', 'slow', 'fast')"),
@@ -213,7 +230,26 @@ class ManifestLoaderTest {
         bad(
             m -> pre(m).put("channel_order", "rgb"),
             "preprocessing.channel_order: 'rgb' not one of ('RGB', 'BGR')"),
-        bad(m -> m.put("modality", "flow"), "modality: 'flow' not one of ('rgb')"),
+        bad(m -> m.put("modality", "depth"), "modality: 'depth' not one of ('rgb', 'flow')"),
+        bad(
+            m -> m.put("modality", "flow"),
+            "preprocessing.mean: must list 2 values (one per flow component, x and y)"),
+        bad(m -> flowModel(m).remove("flow"), "flow: missing"),
+        bad(m -> m.putObject("flow").put("method", "farneback"), "flow: only with modality: flow"),
+        bad(
+            m -> flowModel(m).with("flow").put("method", "brox"),
+            "flow.method: 'brox' not one of ('farneback', 'tvl1')"),
+        bad(m -> flowModel(m).with("flow").put("bound", 0), "flow.bound: must be > 0, got 0"),
+        bad(
+            m -> flowModel(m).with("flow").put("encoding", "jpeg"),
+            "flow.encoding: 'jpeg' not one of ('raw', 'quantized')"),
+        bad(
+            m -> input(flowModel(m), 0).put("layout", "NCTHW"),
+            "inputs[0].layout: modality 'flow' needs layout NCHW"),
+        bad(
+            m -> clip(flowModel(m)).put("sampling", "segments").put("segments", 8)
+                .put("duration", 2.0),
+            "clip.frames: modality 'flow' needs at least 2 frames per segment, got 1"),
         bad(m -> output(m).remove("name"), "output.name: missing"),
         bad(
             m -> output(m).put("type", "scores"),
@@ -223,6 +259,16 @@ class ManifestLoaderTest {
             m -> output(m).put("classes", 400),
             "labels: 3 labels in labels.txt != output.classes 400"),
         bad(m -> m.put("labels", "kinetics400.txt"), "labels: cannot read "));
+  }
+
+  /** The test manifest turned into a valid flow model: NCHW, 2 channels, a flow section. */
+  private static ObjectNode flowModel(ObjectNode m) {
+    m.put("modality", "flow");
+    input(m, 0).put("layout", "NCHW");
+    pre(m).putArray("mean").add(128).add(128);
+    pre(m).putArray("std").add(128).add(128);
+    m.putObject("flow").put("method", "farneback").put("bound", 20.0).put("encoding", "quantized");
+    return m;
   }
 
   /** SlowFast-only fields. */
@@ -250,6 +296,42 @@ class ManifestLoaderTest {
   void badSlowFastFieldIsRefusedWithMessageNamingIt(
       String field, Consumer<ObjectNode> mutation, String message) throws IOException {
     assertRefused(slowFastManifest(), field, mutation, message);
+  }
+
+  @Test
+  void segmentsAndFlowLoadWithTheirShapes() throws IOException {
+    ObjectNode doc = flowModel(validManifest());
+    // 8 frames as 2 segments of 4 (3 flow fields each) over a 2 s window; tau 4 at 30 fps.
+    clip(doc).put("sampling", "segments").put("segments", 2).put("duration", 2.0);
+    output(doc).put("consensus", "average");
+    ModelManifest m = ManifestLoader.load(write(doc));
+
+    assertEquals(new Clip(8, 4.0, 30.0, 2.0, ModelManifest.Sampling.SEGMENTS, 2), m.clip());
+    assertEquals(new ModelManifest.Flow(ModelManifest.FlowMethod.FARNEBACK, 20.0,
+        ModelManifest.FlowEncoding.QUANTIZED), m.flow());
+    assertEquals(ModelManifest.Consensus.AVERAGE, m.output().consensus());
+    assertEquals(2, m.channels());
+    assertEquals(3, m.stackedUnits());
+    // Two rows per clip, of 3 fields x (x, y).
+    assertArrayEquals(new long[] {2, 6, 64, 64}, m.clipShape(m.inputs().get(0)));
+    assertArrayEquals(new long[] {6, 6, 64, 64}, m.inputShape(m.inputs().get(0), 3));
+    assertEquals(2, m.outputRowsPerClip());
+    // Segment centres 0.5 s and 1.5 s after the window start; frames 4/30 s apart around them.
+    double[] at = m.clip().sampleTimes(10_000, 2_000);
+    double step = 4.0 / 30 * 1000;
+    double[] expected = new double[8];
+    for (int g = 0; g < 2; g++) {
+      for (int j = 0; j < 4; j++) {
+        expected[g * 4 + j] = 8_000 + (g + 0.5) * 1000 + (j - 1.5) * step;
+      }
+    }
+    assertArrayEquals(expected, at, 1e-9);
+  }
+
+  @Test
+  void uniformSampleTimesSpanTheWindow() {
+    Clip c = new Clip(5, 1.0, 10.0, 0.5);
+    assertArrayEquals(new double[] {500, 625, 750, 875, 1000}, c.sampleTimes(1000, 500), 1e-9);
   }
 
   @Test

@@ -29,8 +29,9 @@ class TopologyFilesTest {
   void everyShippedTopologyIsTested() throws IOException {
     try (var files = Files.list(DIR)) {
       assertEquals(
-          List.of("c3d.yaml", "demo-slowfast.yaml", "demo.yaml", "i3d.yaml", "mc3-18.yaml", "r2plus1d-18.yaml",
-              "r3d-18.yaml", "s3d.yaml", "slowfast-r50.yaml", "t3d.yaml", "x3d-s.yaml"),
+          List.of("c3d.yaml", "demo-slowfast.yaml", "demo-two-stream.yaml", "demo.yaml", "hidden-two-stream.yaml", "i3d.yaml",
+              "mc3-18.yaml", "r2plus1d-18.yaml", "r3d-18.yaml", "s3d.yaml", "slowfast-r50.yaml", "t3d.yaml",
+              "tsn-r50.yaml", "two-stream.yaml", "x3d-s.yaml"),
           files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".yaml")).sorted()
               .toList());
     }
@@ -58,13 +59,26 @@ class TopologyFilesTest {
     assertEquals(List.of("fall"), t.episodes().alertLabels());
   }
 
+  @Test
+  void demoTwoStreamLoadsAndBothItsModelsPassTheCheck() {
+    TopologyConfig t = TopologyLoader.loadAndCheck(DIR.resolve("demo-two-stream.yaml"), null);
+
+    assertEquals("demo-two-stream", t.modelName());
+    assertEquals(List.of("demo_two_stream_rgb", "demo_two_stream_flow"),
+        t.members().stream().map(m -> m.manifest().name()).toList());
+    assertEquals(List.of(1.0, 1.5), t.members().stream().map(TopologyConfig.Member::weight).toList());
+    assertEquals(DEMO_EPISODE_LABELS, t.episodes().labels());
+    assertEquals(8, t.maxClipFrames());
+  }
+
   @ParameterizedTest
   @CsvSource({"x3d-s.yaml, x3d_s", "slowfast-r50.yaml, slowfast_r50", "r3d-18.yaml, r3d_18", "mc3-18.yaml, mc3_18",
-      "r2plus1d-18.yaml, r2plus1d_18", "s3d.yaml, s3d", "c3d.yaml, c3d", "i3d.yaml, i3d", "t3d.yaml, t3d"})
+      "r2plus1d-18.yaml, r2plus1d_18", "s3d.yaml, s3d", "c3d.yaml, c3d", "i3d.yaml, i3d", "t3d.yaml, t3d",
+      "tsn-r50.yaml, tsn_r50", "two-stream.yaml, two-stream", "hidden-two-stream.yaml, hidden-two-stream"})
   void officialTopologyLoadsWithoutItsOnnxFile(String file, String model) {
     TopologyConfig t = TopologyLoader.load(DIR.resolve(file));
 
-    assertEquals(model, t.model().name());
+    assertEquals(model, t.modelName());
     assertEquals(400, t.model().labels().size());
     assertTrue(t.episodes().labels().containsAll(t.episodes().alertLabels()));
   }
@@ -93,14 +107,16 @@ class TopologyFilesTest {
 
   /** Networks without published weights in our layout: the export command, no checkpoint. */
   @ParameterizedTest
-  @CsvSource({"c3d.yaml, c3d", "i3d.yaml, i3d", "t3d.yaml, t3d"})
-  void missingOnnxFileOfARandomWeightFamilyGivesTheExportCommand(String file, String arch) {
+  @CsvSource({"c3d.yaml, c3d, model", "i3d.yaml, i3d, model", "t3d.yaml, t3d, model",
+      "tsn-r50.yaml, tsn_r50, model", "two-stream.yaml, two_stream_rgb, model.fuse[0].manifest",
+      "hidden-two-stream.yaml, two_stream_rgb, model.fuse[0].manifest"})
+  void missingOnnxFileOfARandomWeightFamilyGivesTheExportCommand(String file, String arch, String field) {
     Path topology = DIR.resolve(file);
     assumeTrue(!Files.exists(TopologyLoader.load(topology).model().onnx()), "the user has exported " + arch);
 
     TopologyError e = assertThrows(TopologyError.class, () -> TopologyLoader.loadAndCheck(topology, null));
 
-    assertEquals("model", e.field());
+    assertEquals(field, e.field());
     assertTrue(e.reason().contains("Create it from the repository root with: cd tools && python3 -m "
         + "modelkit.export --arch " + arch + " --out ../models/" + arch), e.getMessage());
   }
@@ -117,29 +133,36 @@ class TopologyFilesTest {
       "s3d.yaml, s3d, 'input float32[batch,3,32,224,224]'",
       "c3d.yaml, c3d, 'input float32[batch,3,16,112,112]'",
       "i3d.yaml, i3d, 'input float32[batch,3,32,224,224]'",
-      "t3d.yaml, t3d, 'input float32[batch,3,16,112,112]'"})
-  void familyTopologyPassesTheCheckWithAnExportedModel(String file, String arch, String input) throws IOException {
-    Path exported = Path.of("target/test-models/" + arch).toAbsolutePath();
-    assumeTrue(
-        Files.isRegularFile(exported.resolve("model.onnx")),
-        "no " + arch + " export in target/test-models (bin/test makes one)");
+      "t3d.yaml, t3d, 'input float32[batch,3,16,112,112]'",
+      "tsn-r50.yaml, tsn_r50, 'input float32[batch,3,224,224]'",
+      "two-stream.yaml, two_stream_rgb two_stream_flow, 'input float32[batch,3,224,224]'",
+      "hidden-two-stream.yaml, two_stream_rgb hidden_two_stream, 'input float32[batch,3,224,224]'"})
+  void familyTopologyPassesTheCheckWithAnExportedModel(String file, String archs, String input) throws IOException {
     Path models = Files.createDirectories(tmp.resolve("config/models/labels"));
-    Files.copy(Path.of("config/models/" + arch + ".yaml"), tmp.resolve("config/models/" + arch + ".yaml"));
     Files.copy(Path.of("config/models/labels/kinetics400.txt"), models.resolve("kinetics400.txt"));
     Files.createDirectories(tmp.resolve("models"));
-    Files.createSymbolicLink(tmp.resolve("models/" + arch), exported);
+    List<String> names = List.of(archs.split(" "));
+    for (String arch : names) {
+      Path exported = Path.of("target/test-models/" + arch).toAbsolutePath();
+      assumeTrue(
+          Files.isRegularFile(exported.resolve("model.onnx")),
+          "no " + arch + " export in target/test-models (bin/test makes one)");
+      Files.copy(Path.of("config/models/" + arch + ".yaml"), tmp.resolve("config/models/" + arch + ".yaml"));
+      Files.createSymbolicLink(tmp.resolve("models/" + arch), exported);
+    }
     Path topology = Files.createDirectories(tmp.resolve("topologies")).resolve(file);
     Files.copy(DIR.resolve(file), topology);
 
     TopologyConfig t = TopologyLoader.loadAndCheck(topology, null);
 
-    assertEquals(arch, t.model().name());
+    assertEquals(names, t.members().stream().map(m -> m.manifest().name()).toList());
     assertEquals(List.of(input), ModelCheck.check(t).inputs());
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"demo.yaml", "demo-slowfast.yaml", "x3d-s.yaml", "slowfast-r50.yaml", "r3d-18.yaml",
-      "mc3-18.yaml", "r2plus1d-18.yaml", "s3d.yaml", "c3d.yaml", "i3d.yaml", "t3d.yaml"})
+  @ValueSource(strings = {"demo.yaml", "demo-slowfast.yaml", "demo-two-stream.yaml", "x3d-s.yaml", "slowfast-r50.yaml", "r3d-18.yaml",
+      "mc3-18.yaml", "r2plus1d-18.yaml", "s3d.yaml", "c3d.yaml", "i3d.yaml", "t3d.yaml", "tsn-r50.yaml",
+      "two-stream.yaml", "hidden-two-stream.yaml"})
   void shippedTopologiesNameDistinctApplicationsAndTopics(String file) {
     TopologyConfig t = TopologyLoader.load(DIR.resolve(file));
 

@@ -149,14 +149,14 @@ class TopologyValidationTest {
     java.nio.file.Files.writeString(
         manifest,
         java.nio.file.Files.readString(TopologyFiles.DEMO_MODEL)
-            .replace("modality: rgb", "modality: flow")
+            .replace("modality: rgb", "modality: depth")
             .replace("../../models/", TopologyFiles.DEMO_MODEL.getParent() + "/../../models/"));
     Path file = TopologyFiles.write(tmp, "application-id: t\nmodel: m.yaml\n");
 
     TopologyError e = assertThrows(TopologyError.class, () -> TopologyLoader.load(file));
 
     assertEquals("model", e.field());
-    assertEquals("m.yaml: modality: 'flow' not one of ('rgb')", e.reason());
+    assertEquals("m.yaml: modality: 'depth' not one of ('rgb', 'flow')", e.reason());
   }
 
   @Test

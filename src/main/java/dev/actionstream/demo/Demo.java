@@ -139,7 +139,7 @@ public final class Demo {
         }
         out.printf(
             "demo: engine %s running model %s (%s); %d synthetic cameras at %.0f fps%n",
-            config.applicationId(), config.model().name(), o.topology(), o.cameras(), o.fps());
+            config.applicationId(), config.modelName(), o.topology(), o.cameras(), o.fps());
         try (OutputWatcher watcher =
                 new OutputWatcher(config.bootstrapServers(), config.streams(), config.outputs(), out);
             LiveView view = http == null ? null : LiveView.start(config, http)) {

@@ -106,7 +106,7 @@ public final class Soak {
         }
         out.printf(
             "soak: engine %s, model %s, %d synthetic cameras at %.0f fps, %s, sampling every %d s for %d s%n",
-            config.applicationId(), config.model().name(), o.cameras(), o.fps(),
+            config.applicationId(), config.modelName(), o.cameras(), o.fps(),
             o.bootstrapServers() == null ? "in-process broker " + config.bootstrapServers() : config.bootstrapServers(),
             o.interval().toSeconds(), o.duration().toSeconds());
         try (LatencyReader latency = new LatencyReader(config.bootstrapServers(), config.streams(), List.of(config.outputs().predictions()))) {
@@ -252,7 +252,7 @@ public final class Soak {
         opts.put("duration_s", o.duration().toSeconds());
         opts.put("interval_s", o.interval().toSeconds());
         opts.put("topology", o.topology().toString());
-        opts.put("model", config.model().name());
+        opts.put("model", config.modelName());
         opts.put("broker", o.bootstrapServers() == null ? "in-process" : o.bootstrapServers());
         opts.put("cores", Runtime.getRuntime().availableProcessors());
         opts.put("started", Instant.now().minusMillis((long) (samples.get(samples.size() - 1).t() * 1000)).toString());

@@ -268,7 +268,7 @@ public final class LiveView implements AutoCloseable {
     Map<String, Object> body = new LinkedHashMap<>();
     ViewState.Snapshot s = state.snapshot(System.currentTimeMillis());
     body.put("topology", config.applicationId());
-    body.put("model", config.model().name());
+    body.put("model", config.modelName());
     body.put("reading", assigned);
     body.put("now", s.now());
     body.put("timeline_ms", s.timelineMs());
@@ -307,7 +307,7 @@ public final class LiveView implements AutoCloseable {
       OutputStream out = ex.getResponseBody();
       Map<String, Object> hello = new LinkedHashMap<>();
       hello.put("topology", config.applicationId());
-      hello.put("model", config.model().name());
+      hello.put("model", config.modelName());
       hello.put("labels", config.model().labels());
       hello.put("alert_labels", config.episodes().alertLabels());
       hello.put("timeline_ms", settings.limits().timeline().toMillis());

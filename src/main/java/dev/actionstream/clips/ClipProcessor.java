@@ -121,11 +121,12 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     final ModelManifest manifest;
     final int[] picks;
     final float[][] frames; // the picked frames' arrays
+    final int offset; // where this model's floats start in a frame's cached array
     ClipUnits units; // between init and close (a flow model's native images)
-    int offset;
 
-    Member(ModelManifest manifest) {
+    Member(ModelManifest manifest, int offset) {
       this.manifest = manifest;
+      this.offset = offset;
       int t = manifest.clip().frames();
       this.picks = new int[t];
       this.frames = new float[t][];
@@ -177,7 +178,14 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
       throw new IllegalArgumentException(
           sessions.size() + " sessions for " + config.members().size() + " models");
     }
-    this.members = sessions.stream().map(x -> new Member(x.manifest())).toArray(Member[]::new);
+    // Fused models' floats lie side by side in each frame's array, in member order (FrameStages).
+    this.members = new Member[sessions.size()];
+    int offset = 0;
+    for (int m = 0; m < members.length; m++) {
+      ModelManifest mm = sessions.get(m).manifest();
+      members[m] = new Member(mm, offset);
+      offset += FrameStage.floats(mm);
+    }
     this.metrics = metrics;
     ModelManifest m = config.model();
     this.plan =
@@ -651,7 +659,10 @@ public final class ClipProcessor implements Processor<byte[], byte[], Object, Ob
     }
     FrameStages all = new FrameStages(each);
     for (int m = 0; m < members.length; m++) {
-      members[m].offset = all.offset(m); // the same for every camera
+      if (all.offset(m) != members[m].offset) { // FrameStage.floats disagrees with a stage: a bug
+        throw new IllegalStateException("model %d's floats start at %d, expected %d"
+            .formatted(m, all.offset(m), members[m].offset));
+      }
     }
     return all;
   }

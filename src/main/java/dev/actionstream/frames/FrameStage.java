@@ -22,6 +22,14 @@ public interface FrameStage {
    */
   IntBinaryOperator reducer();
 
+  /** Floats {@link #of} writes per frame for a model: C·crop² colour planes, or a crop² gray crop. */
+  static int floats(dev.actionstream.model.ModelManifest manifest) {
+    int crop = manifest.preprocessing().crop();
+    return manifest.modality() == dev.actionstream.model.ModelManifest.Modality.FLOW
+        ? crop * crop
+        : dev.actionstream.model.ModelManifest.CHANNELS * crop * crop;
+  }
+
   /** The stage a model's manifest asks for, for one camera's region of interest. */
   static FrameStage of(dev.actionstream.model.ModelManifest manifest, RegionOfInterest region) {
     return manifest.modality() == dev.actionstream.model.ModelManifest.Modality.FLOW

@@ -60,17 +60,6 @@ public final class OpticalFlow implements AutoCloseable {
    * pixels.
    */
   public void compute(Mat prevBgr, Mat nextBgr, float[] dst, int offset) {
-    if (prevBgr.cols() != nextBgr.cols() || prevBgr.rows() != nextBgr.rows()) {
-      throw new IllegalArgumentException("frames differ in size: %dx%d vs %dx%d"
-          .formatted(prevBgr.cols(), prevBgr.rows(), nextBgr.cols(), nextBgr.rows()));
-    }
-    int w = prevBgr.cols();
-    int h = prevBgr.rows();
-    int area = w * h;
-    if (dst.length - offset < 2 * area) {
-      throw new IllegalArgumentException("dst holds %d floats from %d, flow needs 2 x %d x %d"
-          .formatted(dst.length, offset, w, h));
-    }
     cvtColor(prevBgr, prevGray, COLOR_BGR2GRAY);
     cvtColor(nextBgr, nextGray, COLOR_BGR2GRAY);
     computeGray(prevGray, nextGray, dst, offset);
@@ -82,10 +71,15 @@ public final class OpticalFlow implements AutoCloseable {
    */
   public void computeGray(Mat prevGray, Mat nextGray, float[] dst, int offset) {
     int w = prevGray.cols();
-    int area = w * prevGray.rows();
+    int h = prevGray.rows();
+    if (w != nextGray.cols() || h != nextGray.rows()) {
+      throw new IllegalArgumentException("frames differ in size: %dx%d vs %dx%d"
+          .formatted(w, h, nextGray.cols(), nextGray.rows()));
+    }
+    int area = w * h;
     if (dst.length - offset < 2 * area) {
-      throw new IllegalArgumentException("dst holds %d floats from %d, flow needs 2 x %d"
-          .formatted(dst.length, offset, area));
+      throw new IllegalArgumentException("dst holds %d floats from %d, flow needs 2 x %d x %d"
+          .formatted(dst.length, offset, w, h));
     }
     if (method == Method.FARNEBACK) {
       opencv_video.calcOpticalFlowFarneback(

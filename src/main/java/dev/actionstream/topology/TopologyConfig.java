@@ -76,6 +76,11 @@ public record TopologyConfig(
     public Fusion {
       members = List.copyOf(members);
     }
+
+    /** The most frames any member samples per window. */
+    public int maxClipFrames() {
+      return members.stream().mapToInt(m -> m.manifest().clip().frames()).max().orElseThrow();
+    }
   }
 
   /** A fused model and its weight (> 0). */
@@ -93,7 +98,7 @@ public record TopologyConfig(
 
   /** The most frames any member samples per window: the bound of {@code min-distinct-frames}. */
   public int maxClipFrames() {
-    return members().stream().mapToInt(m -> m.manifest().clip().frames()).max().orElseThrow();
+    return fusion == null ? model.clip().frames() : fusion.maxClipFrames();
   }
 
   /** The same topology with other inference settings. */

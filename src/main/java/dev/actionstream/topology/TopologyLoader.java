@@ -281,9 +281,7 @@ public final class TopologyLoader {
     if (grace.isNegative()) {
       throw s.error("grace", "must be >= 0, got " + Durations.format(grace));
     }
-    int frames = fusion == null
-        ? model.clip().frames()
-        : fusion.members().stream().mapToInt(m -> m.manifest().clip().frames()).max().orElseThrow();
+    int frames = fusion == null ? model.clip().frames() : fusion.maxClipFrames();
     int minDistinct = s.integer("min-distinct-frames", Math.min(DEFAULT_MIN_DISTINCT_FRAMES, frames));
     if (minDistinct < 1 || minDistinct > frames) {
       throw s.error(

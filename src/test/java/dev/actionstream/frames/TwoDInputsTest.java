@@ -26,7 +26,7 @@ class TwoDInputsTest {
   @TempDir Path dir;
 
   /** A manifest for an ONNX file that need not exist: layouts and stages only read the manifest. */
-  private ModelManifest manifest(String modality, String clip, String extra, String meanStd)
+  private ModelManifest manifest(String modality, int frames, String clip, String extra, String meanStd)
       throws IOException {
     Files.write(dir.resolve("labels.txt"), List.of("a", "b", "c"));
     Path file = dir.resolve("m.yaml");
@@ -42,18 +42,13 @@ class TwoDInputsTest {
         modality: %s
         output: {name: logits, type: logits, classes: 3, consensus: average}
         %s
-        """.formatted(clip, frames(clip), meanStd, modality, extra));
+        """.formatted(clip, frames, meanStd, modality, extra));
     return ManifestLoader.load(file);
-  }
-
-  private static int frames(String clip) {
-    java.util.regex.Matcher f = java.util.regex.Pattern.compile("frames: (\\d+)").matcher(clip);
-    return f.find() ? Integer.parseInt(f.group(1)) : 0;
   }
 
   @Test
   void nchwRowsStackEachSegmentsFramesAlongChannels() throws IOException {
-    ModelManifest m = manifest("rgb",
+    ModelManifest m = manifest("rgb", 4,
         "{frames: 4, sampling_rate: 1.0, reference_fps: 10.0, duration: 1.0, sampling: segments, segments: 2}",
         "", "mean: [0, 0, 0], std: [1, 1, 1]");
     int area = 24 * 24;
@@ -86,7 +81,7 @@ class TwoDInputsTest {
   @ValueSource(strings = {"farneback", "tvl1"})
   void flowFieldsAreClippedQuantizedAndNormalised(String method) throws IOException {
     // One segment of 4 frames: 3 fields, each 2 channels.
-    ModelManifest m = manifest("flow",
+    ModelManifest m = manifest("flow", 4,
         "{frames: 4, sampling_rate: 1.0, reference_fps: 10.0, duration: 0.4, sampling: segments, segments: 1}",
         "flow: {method: " + method + ", bound: 1.5, encoding: quantized}",
         "mean: [128, 128], std: [128, 128]");
@@ -130,7 +125,7 @@ class TwoDInputsTest {
 
   @Test
   void rawEncodingKeepsTheClippedDisplacementInPixels() throws IOException {
-    ModelManifest m = manifest("flow",
+    ModelManifest m = manifest("flow", 2,
         "{frames: 2, sampling_rate: 1.0, reference_fps: 10.0, duration: 0.2, sampling: segments, segments: 1}",
         "flow: {method: farneback, bound: 2.0, encoding: raw}",
         "mean: [0, 0], std: [0.5, 0.5]");
